@@ -1,0 +1,31 @@
+"""glassnet: a NumPy neural-network library with the Keras API that makes regularization see-through.
+
+The lecture's model runs with only the import changed::
+
+    from glassnet import Sequential, Dense, L2
+"""
+
+from __future__ import annotations
+
+from . import activations, backend, callbacks, constraints, initializers, layers, losses, metrics, optimizers
+from . import regularizers
+from .backend import floatx, set_floatx
+from .callbacks import EarlyStopping, History, LambdaCallback, TerminateOnNaN
+from .constraints import MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+from .errors import NotCompiledError
+from .layers import Activation, ActivityRegularization, Dense, Dropout, Input
+from .model import Sequential
+from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from .regularizers import L1, L1L2, L2
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Sequential", "Dense", "Dropout", "Activation", "ActivityRegularization", "Input",
+    "L1", "L2", "L1L2", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
+    "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm",
+    "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "NotCompiledError",
+    "floatx", "set_floatx",
+    "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
+    "optimizers", "regularizers",
+]

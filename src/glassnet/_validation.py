@@ -1,0 +1,79 @@
+"""Checks at the API boundary. Each error names the argument, what was expected and what was received.
+
+Messages end like Keras's: ``... Received: units=0``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    """Return ``value`` as ``int`` if it is a whole number ≥ 1 (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"Argument `{name}` must be a positive integer. Received: {name}={value!r}")
+    if value <= 0:
+        raise ValueError(f"Argument `{name}` must be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_nonnegative_float(name: str, value: Any) -> float:
+    """Return ``value`` as ``float`` if it is a finite real number ≥ 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Argument `{name}` must be a finite number ≥ 0. Received: {name}={value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"Argument `{name}` must be a finite number ≥ 0. Received: {name}={value!r}")
+    return float(value)
+
+
+def check_positive_float(name: str, value: Any) -> float:
+    """Return ``value`` as ``float`` if it is a finite real number > 0."""
+    number = check_nonnegative_float(name, value)
+    if number == 0:
+        raise ValueError(f"Argument `{name}` must be a finite number > 0. Received: {name}={value!r}")
+    return number
+
+
+def check_unit_interval(name: str, value: Any, *, closed_right: bool = False) -> float:
+    """Return ``value`` as ``float`` if it lies in [0, 1) (or [0, 1] with ``closed_right``)."""
+    number = check_nonnegative_float(name, value)
+    if number > 1 or (number == 1 and not closed_right):
+        interval = "[0, 1]" if closed_right else "[0, 1)"
+        raise ValueError(f"Argument `{name}` must be in {interval}. Received: {name}={value!r}")
+    return number
+
+
+def check_optional_clip(name: str, value: Any) -> float | None:
+    """``None`` or a finite number > 0 (for clipnorm/clipvalue/global_clipnorm)."""
+    return None if value is None else check_positive_float(name, value)
+
+
+def as_float_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
+    """Convert array-like numeric data to ``dtype`` without copying when it already is; reject NaN/inf."""
+    try:
+        array = np.asarray(value)
+    except Exception as exc:  # noqa: BLE001 - any conversion failure is a type problem of the argument
+        raise TypeError(f"Argument `{name}` must be a numeric array. Received: {name} of type "
+                        f"{type(value).__name__}") from exc
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise TypeError(f"Argument `{name}` must be a numeric array. Received: {name} with dtype {array.dtype}")
+    if array.ndim == 0:
+        raise ValueError(f"Argument `{name}` must have a batch dimension. Received: {name} with shape ()")
+    array = array.astype(dtype, copy=False)
+    if not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(f"Argument `{name}` must contain only finite numbers. Received: {name} with "
+                         f"{array[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+    return array
+
+
+def describe(value: Any) -> str:
+    """A short description of ``value`` for error messages (shapes for arrays, repr otherwise)."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,7 @@
+"""Layers (Keras: ``keras.layers``)."""
+
+from .base import Gradient, Layer, Weight
+from .core import Activation, ActivityRegularization, Dropout, Input
+from .dense import Dense
+
+__all__ = ["Layer", "Weight", "Gradient", "Dense", "Dropout", "Activation", "ActivityRegularization", "Input"]

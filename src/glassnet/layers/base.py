@@ -1,0 +1,149 @@
+"""The layer contract (Keras: ``keras.layers.Layer``), and the two small types every layer shares.
+
+A layer goes ``__init__`` (configuration only) → ``build(input_shape, rng)`` (creates weights) →
+``forward(x, training, rng)`` (caches what its backward needs) → ``backward(grad_out)``.
+
+``backward`` takes ∂L/∂output ``(batch, units_out)`` and returns ∂L/∂input plus the gradient of each of its weights,
+for whatever loss the incoming gradient came from. The model calls it once for the data loss and, when activity
+regularizers exist, once more for their penalties; weight penalties never go through backward, because a weight's
+penalty depends on that weight alone. The model files the results in ``layer.grads[name]`` as a :class:`Gradient`
+with the data part and the penalty part kept apart — the optimizer is the first to add them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import regularizers
+
+_name_counts: defaultdict[str, int] = defaultdict(int)
+
+
+def unique_name(base: str) -> str:
+    """Keras-style automatic names: ``dense``, ``dense_1``, ``dense_2``, … (per process)."""
+    count = _name_counts[base]
+    _name_counts[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Weight:
+    """A named parameter array with its regularizer and constraint. ``value`` is updated in place.
+
+    ``path`` is ``'<layer name>/<weight name>'``, e.g. ``'dense_1/kernel'``.
+    """
+
+    __slots__ = ("name", "path", "value", "regularizer", "constraint", "trainable")
+
+    def __init__(self, name: str, path: str, value: np.ndarray, regularizer: Any = None, constraint: Any = None,
+                 trainable: bool = True):
+        self.name, self.path, self.value = name, path, value
+        self.regularizer, self.constraint, self.trainable = regularizer, constraint, trainable
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.value.dtype
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the current value (Keras's ``variable.numpy()``)."""
+        return self.value.copy()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.value if dtype is None else self.value.astype(dtype)
+
+    def __repr__(self) -> str:
+        return f"<Weight path={self.path} shape={self.shape} dtype={self.dtype.name}>"
+
+
+@dataclass
+class Gradient:
+    """∂(training loss)/∂weight in two parts: ``data`` from the data loss, ``penalty`` from the regularizers
+    (weight penalty and any activity penalties behind it; ``None`` when nothing penalizes this weight).
+
+    ``total`` = data + penalty is what the optimizer steps with.
+    """
+
+    data: np.ndarray
+    penalty: np.ndarray | None = None
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.data if self.penalty is None else self.data + self.penalty
+
+    @property
+    def penalty_or_zeros(self) -> np.ndarray:
+        return np.zeros_like(self.data) if self.penalty is None else self.penalty
+
+
+class Layer:
+    """Base class. Subclasses set ``self.weights`` in ``build`` and implement ``forward``/``backward``."""
+
+    def __init__(self, name: str | None = None, activity_regularizer: Any = None):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Argument `name` must be a string or None. Received: name={name!r}")
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.activity_regularizer = regularizers.get(activity_regularizer, "activity_regularizer")
+        self.weights: list[Weight] = []
+        self.grads: dict[str, Gradient] = {}
+        self.built = False
+        self.input_shape: tuple[int | None, ...] | None = None
+        self.dtype = np.dtype("float32")
+
+    def build(self, input_shape: tuple[int | None, ...], dtype: np.dtype, rng: np.random.Generator) -> None:
+        self.input_shape = tuple(input_shape)
+        self.dtype = dtype
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return tuple(input_shape)
+
+    def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True
+                 ) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+        """Return (∂L/∂input or None, {weight name: ∂L/∂weight}) for the last ``forward``."""
+        raise NotImplementedError
+
+    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
+        """Run the layer on ``x`` (building it first if needed), like calling a Keras layer eagerly."""
+        x = np.asarray(x)
+        if not self.built:
+            self.build((None, *x.shape[1:]), np.dtype(x.dtype if x.dtype.kind == "f" else "float32"),
+                       np.random.default_rng())
+        return self.forward(x.astype(self.dtype, copy=False), training)
+
+    @property
+    def trainable_weights(self) -> list[Weight]:
+        return [w for w in self.weights if w.trainable]
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w.numpy() for w in self.weights]
+
+    def count_params(self) -> int:
+        return sum(int(w.value.size) for w in self.weights)
+
+    def regularizer_summary(self) -> str:
+        """A short text such as ``kernel: L2(l2=0.01)`` for :meth:`Sequential.summary`."""
+        parts = [f"{w.name}: {w.regularizer!r}" for w in self.weights if w.regularizer is not None]
+        if self.activity_regularizer is not None:
+            parts.append(f"activity: {self.activity_regularizer!r}")
+        return ", ".join(parts)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"

@@ -1,0 +1,329 @@
+"""``Sequential`` (Keras: ``keras.Sequential``): a stack of layers, and one training step written out.
+
+One step on a batch of B rows (see docs/architecture.md):
+
+1. forward: each layer's output feeds the next; layers cache what their backward needs.
+2. loss parts: data loss L_data = (1/B)·Σᵢ sᵢ·ℓᵢ, plus one penalty term per regularized weight
+   (e.g. 0.01·ΣW² for ``L2(0.01)``, recomputed from the current weights) and per activity regularizer
+   (penalty(output)/B). Training loss = L_data + Σ penalties — what Keras reports.
+3. backward: the data gradient flows from the loss down through every layer; each weight's penalty gradient is
+   computed from that weight alone; activity penalties flow down in a second pass. Each weight gets a
+   :class:`~glassnet.layers.Gradient` with ``.data`` and ``.penalty`` in ``layer.grads[name]``.
+4. the optimizer sums the parts, clips, decays, updates and applies constraints.
+
+The fit/evaluate/predict loops live in :mod:`glassnet.training`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import losses as losses_module
+from . import metrics as metrics_module
+from . import optimizers as optimizers_module
+from . import training
+from ._validation import describe
+from .backend import floatx, standardize_dtype
+from .errors import NotCompiledError
+from .layers.base import Gradient, Layer, Weight, unique_name
+from .layers.core import Input
+
+
+@dataclass(frozen=True)
+class PenaltyTerm:
+    """One penalty in the training loss: ``layer``/``weight`` ('kernel', 'bias' or 'activity'), its regularizer
+    and its ``value`` (activity penalties already divided by the batch size)."""
+
+    layer: str
+    weight: str
+    regularizer: Any
+    value: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.layer}/{self.weight}"
+
+
+@dataclass
+class LossParts:
+    """A batch's training loss, split: ``data`` + Σ ``penalties`` = ``total``."""
+
+    data: float
+    penalties: list[PenaltyTerm]
+
+    @property
+    def penalty(self) -> float:
+        return sum(float(term.value) for term in self.penalties)
+
+    @property
+    def total(self) -> float:
+        return self.data + self.penalty
+
+
+class Sequential:
+    """A linear stack of layers with Keras's API.
+
+    ``dtype`` (default: :func:`glassnet.backend.floatx`, float32) and ``seed`` (for weight initialization and,
+    unless ``fit`` gets its own, shuffling and dropout) are glassnet additions; with the same seed, training is
+    bitwise reproducible.
+
+    >>> from glassnet import Sequential, Dense, L2
+    >>> model = Sequential([Dense(3, activation="relu", kernel_regularizer=L2(0.01)), Dense(1)], seed=0)
+    >>> model.build((None, 4))
+    >>> [w.shape for w in model.get_weights()]
+    [(4, 3), (3,), (3, 1), (1,)]
+    """
+
+    def __init__(self, layers: Sequence[Any] | None = None, name: str | None = None, *, dtype: Any = None,
+                 seed: int | None = None):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"Argument `seed` must be an int or None. Received: seed={seed!r}")
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(f"Argument `layers` must be a list of layers. Received: layers={describe(layers)}")
+        self.name = name or unique_name("sequential")
+        self.dtype = None if dtype is None else standardize_dtype(dtype)
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+        self._layers: list[Layer] = []
+        self._input_shape: tuple[int | None, ...] | None = None
+        self.built = False
+        self.optimizer: optimizers_module.Optimizer | None = None
+        self.loss: losses_module.Loss | None = None
+        self._metric_specs: list[Any] = []
+        self.stop_training = False
+        self._activity_terms: list[PenaltyTerm] = []
+        self._activity_grads: dict[int, np.ndarray] = {}
+        for layer in layers or []:
+            self.add(layer)
+
+    # --- structure ---------------------------------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
+
+    def add(self, layer: Layer | Input) -> None:
+        """Append a layer (or, first, an :class:`Input` that fixes the input shape and builds the model)."""
+        if isinstance(layer, Input):
+            if self._layers or self._input_shape is not None:
+                raise ValueError("An Input can only be the first item of a Sequential. "
+                                 f"Received: {layer!r} after {len(self._layers)} layer(s)")
+            self._input_shape = (None, *layer.shape)
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Only glassnet layers can be added to a Sequential. Received: layer={describe(layer)}")
+        if any(layer is existing for existing in self._layers):
+            raise ValueError(f"Layer {layer.name!r} is already in this model. Received: layer={layer!r}")
+        if not self._layers and self._input_shape is None and getattr(layer, "declared_input_shape", None):
+            self._input_shape = layer.declared_input_shape
+        self._layers.append(layer)
+        self.built = False
+        if self._input_shape is not None:
+            self.build(self._input_shape)
+
+    def output_shape_for(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def build(self, input_shape: Sequence[int | None] | None = None, rng: np.random.Generator | None = None) -> None:
+        """Create every layer's weights for inputs of ``input_shape`` = ``(batch or None, features)``."""
+        shape = self._input_shape if input_shape is None else tuple(input_shape)
+        if shape is None:
+            raise ValueError("The model has no input shape yet: pass `input_shape=(None, features)` to build(), "
+                             "start with Input(shape=(features,)), or call fit(). Received: input_shape=None")
+        if len(shape) != 2 or not isinstance(shape[-1], (int, np.integer)) or shape[-1] <= 0:
+            raise ValueError("Argument `input_shape` must be (batch or None, features) with features ≥ 1. "
+                             f"Received: input_shape={shape}")
+        if not self._layers:
+            raise ValueError("Cannot build an empty Sequential: add layers first. Received: 0 layers")
+        dtype = self.dtype or np.dtype(floatx())
+        rng = rng or self._rng
+        shape = (None, int(shape[-1]))
+        self._input_shape = shape
+        for layer in self._layers:
+            if not layer.built:
+                layer.build(shape, dtype, rng)
+            shape = layer.compute_output_shape(shape)
+        self.dtype = dtype
+        self.built = True
+
+    @property
+    def weights(self) -> list[Weight]:
+        return [w for layer in self._layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self) -> list[Weight]:
+        return [w for layer in self._layers for w in layer.trainable_weights]
+
+    def count_params(self) -> int:
+        return sum(layer.count_params() for layer in self._layers)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of all weights in Keras order: ``[kernel_0 (in, units), bias_0 (units,), kernel_1, ...]``."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Replace all weights (same order and shapes as :meth:`get_weights`); checked fully before any change."""
+        own = self.weights
+        if not isinstance(weights, (list, tuple)) or len(weights) != len(own):
+            raise ValueError(f"Argument `weights` must be a list of {len(own)} arrays with shapes "
+                             f"{[w.shape for w in own]}. Received: {describe(weights)}")
+        arrays = []
+        for target, value in zip(own, weights):
+            array = np.asarray(value)
+            if array.shape != target.shape or not np.issubdtype(array.dtype, np.number):
+                raise ValueError(f"Weight {target.path} expects a numeric array of shape {target.shape}. "
+                                 f"Received: {describe(array)}")
+            arrays.append(array)
+        for target, array in zip(own, arrays):
+            target.value[...] = array
+
+    @property
+    def losses(self) -> list[float]:
+        """Current penalty values, as Keras's ``model.losses``: the activity penalties of the last call (÷ batch
+        size), then one value per regularized weight, recomputed from the current weights."""
+        return [term.value for term in self._activity_terms + self.weight_penalties()]
+
+    def weight_penalties(self) -> list[PenaltyTerm]:
+        return [PenaltyTerm(layer.name, w.name, w.regularizer, w.regularizer(w.value))
+                for layer in self._layers for w in layer.trainable_weights if w.regularizer is not None]
+
+    # --- compile, forward, the training step -------------------------------------------------------------------
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Sequence[Any] | None = None) -> None:
+        """Choose the optimizer (name or object, Keras defaults), the loss and the metrics."""
+        optimizer_obj = optimizers_module.get(optimizer)
+        if loss is None:
+            raise ValueError("Argument `loss` is required: a name such as 'binary_crossentropy' or a "
+                             "glassnet.losses.Loss. Received: loss=None")
+        loss_obj = losses_module.get(loss)
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            raise TypeError(f"Argument `metrics` must be a list. Received: metrics={metrics!r}")
+        for spec in metrics or []:  # resolve once now so a bad name fails here, not in fit
+            metrics_module.get(spec, loss_obj, 1)
+        self.optimizer, self.loss, self._metric_specs = optimizer_obj, loss_obj, list(metrics or [])
+
+    @property
+    def compiled(self) -> bool:
+        return self.loss is not None
+
+    def require_compiled(self, method: str) -> None:
+        if not self.compiled:
+            raise NotCompiledError(f"You must call `compile()` before `{method}()`. Received: an uncompiled model "
+                                   f"{self.name!r}")
+
+    def make_metrics(self, n_outputs: int) -> list[metrics_module.Metric]:
+        return [metrics_module.get(spec, self.loss, n_outputs) for spec in self._metric_specs]
+
+    def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Run all layers; record activity penalties (and, in training, their gradients) of this call."""
+        self._activity_terms, self._activity_grads = [], {}
+        batch = x.shape[0]
+        for index, layer in enumerate(self._layers):
+            x = layer.forward(x, training, rng)
+            regularizer = layer.activity_regularizer
+            if regularizer is not None:
+                value = regularizer(x) / x.dtype.type(batch)
+                self._activity_terms.append(PenaltyTerm(layer.name, "activity", regularizer, value))
+                if training:
+                    self._activity_grads[index] = regularizer.gradient(x) / x.dtype.type(batch)
+        return x
+
+    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
+        """Predict on one batch, like calling a Keras model eagerly. Builds the model if needed."""
+        x = np.asarray(x)
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        return self.forward(x.astype(self.dtype, copy=False), training=training, rng=self._rng)
+
+    def _fused_logits(self) -> bool:
+        """True when the loss is computed from the last layer's logits (sigmoid/softmax + cross-entropy)."""
+        activation = getattr(self._layers[-1], "activation", None)
+        return self.loss.link is not None and getattr(activation, "link", None) == self.loss.link
+
+    def loss_parts(self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> LossParts:
+        """Split the loss of the last forward pass (which produced ``output``)."""
+        if self._fused_logits():
+            sample = self.loss.sample_losses_from_logits(y, self._layers[-1].logits)
+        else:
+            sample = self.loss.sample_losses(y, output)
+        if sample_weight is not None:
+            sample = sample * sample_weight
+        data = float(np.sum(sample)) / output.shape[0]
+        return LossParts(data, self._activity_terms + self.weight_penalties())
+
+    def backward(self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
+        """Fill ``layer.grads`` for the last training forward pass (see the module docstring)."""
+        batch = output.shape[0]
+        fused = self._fused_logits()
+        last = self._layers[-1]
+        if fused:
+            grad = self.loss.sample_gradients_from_logits(y, last.logits)
+        else:
+            grad = self.loss.sample_gradients(y, output)
+        scale = output.dtype.type(1 / batch) if sample_weight is None else (sample_weight / batch)[:, None]
+        grad = (grad * scale).astype(output.dtype, copy=False)
+        data_parts: list[dict[str, np.ndarray]] = [{} for _ in self._layers]
+        for index in range(len(self._layers) - 1, -1, -1):
+            layer = self._layers[index]
+            kwargs = {"from_logits": True} if fused and index == len(self._layers) - 1 else {}
+            grad, data_parts[index] = layer.backward(grad, need_input_grad=index > 0, **kwargs)
+        activity_parts = self._backward_activity()
+        for index, layer in enumerate(self._layers):
+            layer.grads = {}
+            for weight in layer.trainable_weights:
+                penalty = None if weight.regularizer is None else weight.regularizer.gradient(weight.value)
+                from_activity = activity_parts[index].get(weight.name)
+                if from_activity is not None:
+                    penalty = from_activity if penalty is None else penalty + from_activity
+                layer.grads[weight.name] = Gradient(data_parts[index][weight.name], penalty)
+
+    def _backward_activity(self) -> list[dict[str, np.ndarray]]:
+        """Second backward pass, for activity penalties only: their gradient enters at each regularized layer's
+        output and flows down, adding to the ``penalty`` part of every weight below it."""
+        parts: list[dict[str, np.ndarray]] = [{} for _ in self._layers]
+        grad = None
+        for index in range(len(self._layers) - 1, -1, -1):
+            entering = self._activity_grads.get(index)
+            if entering is not None:
+                grad = entering if grad is None else grad + entering
+            if grad is not None:
+                grad, parts[index] = self._layers[index].backward(grad, need_input_grad=index > 0)
+        return parts
+
+    def train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
+                   rng: np.random.Generator) -> tuple[LossParts, np.ndarray]:
+        """One optimizer step on a batch; returns the loss parts (before the update) and the output."""
+        output = self.forward(x, training=True, rng=rng)
+        parts = self.loss_parts(output, y, sample_weight)
+        self.backward(output, y, sample_weight)
+        weights = self.trainable_weights
+        grads = [layer.grads[w.name] for layer in self._layers for w in layer.trainable_weights]
+        self.optimizer.apply(grads, weights)
+        return parts, output
+
+    # --- the loops (glassnet.training) and the summary --------------------------------------------------------
+    fit = training.fit
+    evaluate = training.evaluate
+    predict = training.predict
+
+    def summary(self, print_fn: Any = print) -> None:
+        """Print layers, output shapes, parameter counts and each layer's regularizers."""
+        rows = [("Layer (type)", "Output Shape", "Param #", "Regularization")]
+        shape = self._input_shape
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape) if shape is not None else None
+            params = str(layer.count_params()) if layer.built else "0 (unbuilt)"
+            rows.append((f"{layer.name} ({type(layer).__name__})", str(shape) if shape else "?", params,
+                         layer.regularizer_summary() or "-"))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        line = "  ".join("-" * w for w in widths)
+        text = [f'Model: "{self.name}"', line]
+        text += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows[:1]] + [line]
+        text += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows[1:]] + [line]
+        text.append(f"Total params: {self.count_params()}")
+        print_fn("\n".join(text))

@@ -1,0 +1,152 @@
+"""The optimizer contract shared by SGD, Adam, AdamW, RMSprop and Adagrad (Keras: ``keras.optimizers.Optimizer``).
+
+One call of :meth:`Optimizer.apply` is one training step, in Keras's order:
+
+1. sum each weight's gradient parts: g = data + penalty (they stay separate until here);
+2. clip: ``clipnorm`` (each g to norm ≤ c), else ``global_clipnorm`` (all g together), else ``clipvalue``;
+3. decoupled weight decay, for weights not excluded: w ← w − (w · weight_decay) · lr;
+4. the algorithm's step Δ, computed as a value by :meth:`update_step`, then applied: w ← w + Δ;
+5. ``iterations`` += 1, then each weight's constraint: w ← constraint(w).
+
+``update_step`` mutates only the slot arrays it is given (momentum, moments), so a caller can preview a step on
+copies of the slots without touching the real state.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_nonnegative_float, check_optional_clip, check_positive_float
+from .schedules import LearningRateSchedule
+
+LearningRate = float | LearningRateSchedule | Callable[[int], float]
+
+
+class Optimizer:
+    """Base class; subclasses define ``init_slots(value)`` and ``update_step(g, w, slots, lr, step) -> Δ``."""
+
+    name = "optimizer"
+
+    def __init__(self, learning_rate: LearningRate = 0.001, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str | None = None):
+        if isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool):
+            learning_rate = check_positive_float("learning_rate", learning_rate)
+        elif not callable(learning_rate):
+            raise TypeError("Argument `learning_rate` must be a number > 0, a LearningRateSchedule or a callable "
+                            f"of the step. Received: learning_rate={learning_rate!r}")
+        self._learning_rate = learning_rate
+        self.weight_decay = None if weight_decay is None else check_nonnegative_float("weight_decay", weight_decay)
+        self.clipnorm = check_optional_clip("clipnorm", clipnorm)
+        self.clipvalue = check_optional_clip("clipvalue", clipvalue)
+        self.global_clipnorm = check_optional_clip("global_clipnorm", global_clipnorm)
+        given = [n for n in ("clipnorm", "clipvalue", "global_clipnorm") if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                             f"Received: {', '.join(f'{n}={getattr(self, n)}' for n in given)}")
+        if name is not None:
+            self.name = name
+        self.iterations = 0
+        self._exclude_ids: set[int] = set()
+        self._exclude_pattern: re.Pattern[str] | None = None
+        self._weights: list[Any] | None = None
+        self._slots: list[dict[str, np.ndarray]] = []
+
+    # --- configuration -----------------------------------------------------------------------------------------
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate of the next step (a schedule is evaluated at ``iterations``)."""
+        if callable(self._learning_rate):
+            return float(self._learning_rate(self.iterations))
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: LearningRate) -> None:
+        self._learning_rate = check_positive_float("learning_rate", value) if not callable(value) else value
+
+    def exclude_from_weight_decay(self, var_list: Sequence[Any] | None = None,
+                                  var_names: Sequence[str] | None = None) -> None:
+        """Exempt weights from decoupled decay: given objects, or those whose path (``'dense_1/bias'``) matches
+        any of ``var_names`` as a regular expression (``['bias']`` exempts every bias). Call before training."""
+        if self._weights is not None:
+            raise ValueError("`exclude_from_weight_decay()` can only be called before the optimizer's first step. "
+                             f"Received: a call after {self.iterations} step(s)")
+        self._exclude_ids = {id(v) for v in (var_list or [])}
+        names = [str(n) for n in (var_names or [])]
+        self._exclude_pattern = re.compile("|".join(names)) if names else None
+
+    def uses_weight_decay(self, weight: Any) -> bool:
+        """Whether decoupled decay applies to ``weight`` (a :class:`glassnet.layers.Weight`)."""
+        if not self.weight_decay or id(weight) in self._exclude_ids:
+            return False
+        return not (self._exclude_pattern and self._exclude_pattern.search(weight.path))
+
+    # --- the step ----------------------------------------------------------------------------------------------
+    def build(self, weights: Sequence[Any]) -> None:
+        """Create the slots (moments, accumulators) for ``weights``; done by the first :meth:`apply`."""
+        self._weights = list(weights)
+        self._slots = [self.init_slots(w.value) for w in self._weights]
+
+    def apply(self, grads: Sequence[Any], weights: Sequence[Any]) -> None:
+        """One step for ``weights`` given their gradients (arrays, or parts with ``.total``); see module doc."""
+        if self._weights is None or len(self._weights) != len(weights) or any(
+                a is not b for a, b in zip(self._weights, weights)):
+            self.build(weights)
+        totals = [g.total if hasattr(g, "total") else g for g in grads]
+        totals = self.clip(totals)
+        lr = self.learning_rate
+        for weight in weights:
+            if self.uses_weight_decay(weight):
+                value = weight.value
+                value -= (value * value.dtype.type(self.weight_decay)) * value.dtype.type(lr)
+        step = self.iterations + 1
+        for g, weight, slots in zip(totals, weights, self._slots):
+            weight.value += self.update_step(g, weight.value, slots, lr, step)
+        self.iterations += 1
+        for weight in weights:
+            if weight.constraint is not None:
+                weight.value[...] = weight.constraint(weight.value)
+
+    def clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        """Keras's clipping: per-gradient norm, else global norm, else by value. Returns new arrays."""
+        if self.clipnorm:
+            c = self.clipnorm
+            return [g * g.dtype.type(c) / max(math.sqrt(float(np.sum(np.square(g)))), c) for g in grads]
+        if self.global_clipnorm:
+            norm = math.sqrt(sum(float(np.sum(np.square(g))) for g in grads))
+            scale = self.global_clipnorm * min(1.0 / norm if norm else math.inf, 1.0 / self.global_clipnorm)
+            return [g * g.dtype.type(scale) for g in grads]
+        if self.clipvalue:
+            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return list(grads)
+
+    def init_slots(self, value: np.ndarray) -> dict[str, np.ndarray]:
+        return {}
+
+    def update_step(self, g: np.ndarray, w: np.ndarray, slots: dict[str, np.ndarray], lr: float,
+                    step: int) -> np.ndarray:
+        """Return Δ for one weight (w ← w + Δ), updating ``slots`` in place. ``step`` counts from 1."""
+        raise NotImplementedError
+
+    # --- inspection --------------------------------------------------------------------------------------------
+    @property
+    def slots(self) -> list[dict[str, np.ndarray]]:
+        """Per-weight state (e.g. Adam's ``m`` and ``v``), in the order of the weights given to :meth:`apply`."""
+        return self._slots
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"learning_rate": self._learning_rate}
+        for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key)
+        return config
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"

@@ -1,0 +1,48 @@
+"""Learning-rate schedules (Keras: ``keras.optimizers.schedules``): ``schedule(step) -> learning rate``.
+
+``step`` is the optimizer's ``iterations`` before the update: 0 for the first step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._validation import check_positive_float, check_positive_int
+
+
+class LearningRateSchedule:
+    def __call__(self, step: int) -> float:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class ExponentialDecay(LearningRateSchedule):
+    """lr(step) = initial_learning_rate · decay_rate^(step / decay_steps); with ``staircase`` the exponent is
+    floored, so the rate drops every ``decay_steps`` steps.
+
+    >>> ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)(20)
+    0.025
+    """
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+                 staircase: bool = False):
+        self.initial_learning_rate = check_positive_float("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = check_positive_int("decay_steps", decay_steps)
+        self.decay_rate = check_positive_float("decay_rate", decay_rate)
+        self.staircase = bool(staircase)
+
+    def __call__(self, step: int) -> float:
+        exponent = step / self.decay_steps
+        if self.staircase:
+            exponent = step // self.decay_steps
+        return self.initial_learning_rate * self.decay_rate ** exponent
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase}

@@ -1,0 +1,205 @@
+"""The loops behind ``Sequential.fit``, ``evaluate`` and ``predict`` (Keras semantics, see REGULARIZATION_FACTS).
+
+- Batches of ``batch_size`` rows in order, the last partial batch kept; with ``shuffle`` a new permutation of
+  the training rows each epoch.
+- ``validation_split=f`` holds out the **last** n − floor(n·(1 − f)) rows, before any shuffling.
+- An epoch's ``loss`` is Σ_b n_b·L_b / Σ_b n_b over its batches, each L_b computed on the weights *before* that
+  batch's update and including every penalty; metrics average over samples the same way.
+- Every argument is checked before anything changes, so a rejected call leaves the model as it was.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import callbacks as callbacks_module
+from ._validation import as_float_array, check_positive_int, check_unit_interval, describe
+
+if TYPE_CHECKING:
+    from .model import Sequential
+
+
+def _batches(n: int, batch_size: int, order: np.ndarray | None):
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        yield order[start:stop] if order is not None else slice(start, stop)
+
+
+def _check_x(model: Sequential, x: Any, name: str = "x") -> np.ndarray:
+    dtype = model.dtype or np.dtype(__import__("glassnet").backend.floatx())
+    array = as_float_array(name, x, dtype)
+    if array.ndim != 2:
+        raise ValueError(f"Argument `{name}` must be a 2-D array (samples, features). "
+                         f"Received: {name} with shape {array.shape}")
+    if array.shape[0] == 0:
+        raise ValueError(f"Argument `{name}` must contain at least one sample. Received: {name} with shape "
+                         f"{array.shape}")
+    if model._input_shape is not None and array.shape[1] != model._input_shape[-1]:
+        raise ValueError(f"Argument `{name}` must have {model._input_shape[-1]} features to match the model's "
+                         f"input. Received: {name} with shape {array.shape}")
+    return array
+
+
+def _check_xy(model: Sequential, x: Any, y: Any, sample_weight: Any, names: tuple[str, str, str] = (
+        "x", "y", "sample_weight")) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    x_name, y_name, w_name = names
+    x = _check_x(model, x, x_name)
+    raw_y = as_float_array(y_name, y, np.dtype(np.float64))
+    if raw_y.shape[0] != x.shape[0]:
+        raise ValueError(f"Arguments `{x_name}` and `{y_name}` must have the same number of samples. "
+                         f"Received: {x_name} with {x.shape[0]} rows, {y_name} with {raw_y.shape[0]} rows")
+    n_outputs = model.output_shape_for((None, x.shape[1]))[-1]
+    try:
+        y = model.loss.prepare_targets(raw_y, n_outputs, x.dtype)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("`y`", f"`{y_name}`")) from None
+    weights = None
+    if sample_weight is not None:
+        weights = as_float_array(w_name, sample_weight, x.dtype)
+        if weights.shape != (x.shape[0],) or np.any(weights < 0):
+            raise ValueError(f"Argument `{w_name}` must be {x.shape[0]} non-negative numbers, one per sample. "
+                             f"Received: {describe(weights)}")
+    return x, y, weights
+
+
+def _check_verbose(verbose: Any) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"Argument `verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
+    return int(verbose)
+
+
+def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, epochs: int = 1,
+        verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
+        validation_data: Any = None, shuffle: bool = True, sample_weight: Any = None,
+        seed: int | None = None) -> callbacks_module.History:
+    """Train for ``epochs`` passes over ``x``/``y``; returns a :class:`~glassnet.callbacks.History`.
+
+    ``seed`` (a glassnet addition) fixes shuffling, dropout masks and, if the model is not built yet, its
+    initial weights: the same seed gives bitwise-identical training.
+    """
+    model.require_compiled("fit")
+    batch_size = check_positive_int("batch_size", batch_size)
+    epochs = check_positive_int("epochs", epochs)
+    verbose = _check_verbose(verbose)
+    validation_split = check_unit_interval("validation_split", validation_split)
+    if not isinstance(shuffle, bool):
+        raise TypeError(f"Argument `shuffle` must be a bool. Received: shuffle={shuffle!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise ValueError(f"Argument `seed` must be a non-negative integer or None. Received: seed={seed!r}")
+    callback_list = list(callbacks or [])
+    for callback in callback_list:
+        if not isinstance(callback, callbacks_module.Callback):
+            raise TypeError(f"Each callback must be a glassnet.callbacks.Callback. Received: {describe(callback)}")
+    x, y, sample_weight = _check_xy(model, x, y, sample_weight)
+
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("Argument `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                             f"sample_weight_val). Received: validation_data={describe(validation_data)}")
+        val = _check_xy(model, *validation_data, *([None] if len(validation_data) == 2 else []),
+                        names=("validation_data[0]", "validation_data[1]", "validation_data[2]"))
+    elif validation_split:
+        split_at = int(math.floor(x.shape[0] * (1.0 - validation_split)))
+        if split_at == 0 or split_at == x.shape[0]:
+            raise ValueError(f"Argument `validation_split` leaves no training or no validation rows for "
+                             f"{x.shape[0]} samples. Received: validation_split={validation_split}")
+        w_train, w_val = (None, None) if sample_weight is None else (sample_weight[:split_at], sample_weight[split_at:])
+        val = (x[split_at:], y[split_at:], w_val)
+        x, y, sample_weight = x[:split_at], y[:split_at], w_train
+    else:
+        val = None
+
+    # Everything is valid: from here on the model may change.
+    rng = np.random.default_rng(seed) if seed is not None else model._rng
+    if not model.built:
+        model.build((None, x.shape[1]), rng=rng)
+    n = x.shape[0]
+    steps = math.ceil(n / batch_size)
+    history = callbacks_module.History()
+    all_callbacks = callback_list + [history]
+    if verbose:
+        all_callbacks.append(callbacks_module.ProgbarLogger(verbose))
+    hooks = callbacks_module.CallbackList(all_callbacks, model, {"epochs": epochs, "steps": steps,
+                                                                 "verbose": verbose})
+    metrics = model.make_metrics(y.shape[-1] if y.ndim == 2 else model.output_shape_for((None, x.shape[1]))[-1])
+    model.stop_training = False
+    hooks.on_train_begin()
+    for epoch in range(epochs):
+        hooks.on_epoch_begin(epoch)
+        for metric in metrics:
+            metric.reset()
+        loss_sum, seen = 0.0, 0
+        order = rng.permutation(n) if shuffle else None
+        logs: dict[str, float] = {}
+        for step, rows in enumerate(_batches(n, batch_size, order)):
+            hooks.on_train_batch_begin(step)
+            xb, yb = x[rows], y[rows]
+            wb = None if sample_weight is None else sample_weight[rows]
+            parts, output = model.train_step(xb, yb, wb, rng)
+            nb = xb.shape[0]
+            loss_sum, seen = loss_sum + parts.total * nb, seen + nb
+            for metric in metrics:
+                metric.update(yb, output)
+            logs = {"loss": loss_sum / seen, **{m.name: m.result() for m in metrics}}
+            hooks.on_train_batch_end(step, logs)
+            if model.stop_training:
+                break
+        if val is not None:
+            val_logs = _evaluate_arrays(model, *val, batch_size)
+            logs.update({f"val_{key}": value for key, value in val_logs.items()})
+        hooks.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    hooks.on_train_end(logs)
+    return history
+
+
+def _evaluate_arrays(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
+                     batch_size: int) -> dict[str, float]:
+    metrics = model.make_metrics(model.output_shape_for((None, x.shape[1]))[-1])
+    loss_sum = 0.0
+    for rows in _batches(x.shape[0], batch_size, None):
+        output = model.forward(x[rows], training=False)
+        wb = None if sample_weight is None else sample_weight[rows]
+        loss_sum += model.loss_parts(output, y[rows], wb).total * output.shape[0]
+        for metric in metrics:
+            metric.update(y[rows], output)
+    return {"loss": loss_sum / x.shape[0], **{m.name: m.result() for m in metrics}}
+
+
+def evaluate(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, verbose: Any = 0,
+             sample_weight: Any = None, return_dict: bool = False) -> Any:
+    """Loss (data + every penalty, batch-size weighted as in fit) and metrics on ``x``/``y``.
+
+    Returns the loss alone when there are no metrics, else ``[loss, *metrics]``; a dict with ``return_dict``.
+    """
+    model.require_compiled("evaluate")
+    batch_size = check_positive_int("batch_size", batch_size)
+    _check_verbose(verbose)
+    x, y, sample_weight = _check_xy(model, x, y, sample_weight)
+    if not model.built:
+        model.build((None, x.shape[1]))
+    logs = _evaluate_arrays(model, x, y, sample_weight, batch_size)
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def predict(model: Sequential, x: Any, batch_size: int = 32, verbose: Any = 0) -> np.ndarray:
+    """Outputs for ``x`` in batches of ``batch_size`` (inference mode: dropout off)."""
+    batch_size = check_positive_int("batch_size", batch_size)
+    _check_verbose(verbose)
+    x = _check_x(model, x)
+    if not model.built:
+        model.build((None, x.shape[1]))
+    out = np.empty((x.shape[0], *model.output_shape_for((None, x.shape[1]))[1:]), dtype=model.dtype)
+    for rows in _batches(x.shape[0], batch_size, None):
+        out[rows] = model.forward(x[rows], training=False)
+    return out
