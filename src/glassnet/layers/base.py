@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import regularizers
+from ..backend import floatx
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
 
@@ -121,8 +122,7 @@ class Layer:
         """Run the layer on ``x`` (building it first if needed), like calling a Keras layer eagerly."""
         x = np.asarray(x)
         if not self.built:
-            self.build((None, *x.shape[1:]), np.dtype(x.dtype if x.dtype.kind == "f" else "float32"),
-                       np.random.default_rng())
+            self.build((None, *x.shape[1:]), np.dtype(floatx()), np.random.default_rng())
         return self.forward(x.astype(self.dtype, copy=False), training)
 
     @property
