@@ -138,7 +138,9 @@ def test_history_evaluate_and_validation_split_match_keras():
     g_model.compile(optimizer=glassnet.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
     k_hist = k_model.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0, validation_split=0.25)
     g_hist = g_model.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0, validation_split=0.25)
-    assert set(g_hist.history) == set(k_hist.history)
+    # glassnet's History holds Keras's keys, plus the split (data_loss, penalty_loss, penalty/..., norm/...).
+    assert set(k_hist.history) <= set(g_hist.history)
+    assert {"data_loss", "penalty_loss", "val_data_loss", "val_penalty_loss"} <= set(g_hist.history)
     for key in k_hist.history:
         np.testing.assert_allclose(g_hist.history[key], k_hist.history[key], rtol=RTOL, err_msg=key)
     k_eval = k_model.evaluate(x, y, batch_size=50, verbose=0, return_dict=True)
@@ -152,7 +154,8 @@ def test_history_evaluate_and_validation_split_match_keras():
     g_explicit.compile(optimizer=glassnet.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
     e_hist = g_explicit.fit(x[:307], y[:307], batch_size=32, epochs=3, shuffle=False, verbose=0,
                             validation_data=(x[307:], y[307:]))
-    assert e_hist.history == g_hist.history
+    # Layer names differ between the two models (dense_3 vs dense), so compare the logs in order.
+    assert list(e_hist.history.values()) == list(g_hist.history.values())
 
 
 def test_activity_regularization_matches_keras():

@@ -163,7 +163,9 @@ class LambdaCallback(Callback):
 
 
 def format_logs(logs: Logs) -> str:
-    return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
+    """``loss: 0.4123 - data_loss: 0.3012 - penalty_loss: 0.1111 - ...``; per-term penalties and kernel norms
+    (keys with a ``/``) stay in History only, to keep the line short."""
+    return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items() if "/" not in key)
 
 
 class ProgbarLogger(Callback):

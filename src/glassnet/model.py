@@ -31,6 +31,7 @@ from .backend import floatx, standardize_dtype
 from .errors import NotCompiledError
 from .layers.base import Gradient, Layer, Weight, unique_name
 from .layers.core import Input
+from .regularization import CompileRegularization, install
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Sequential:
         self.optimizer: optimizers_module.Optimizer | None = None
         self.loss: losses_module.Loss | None = None
         self._metric_specs: list[Any] = []
+        self.compile_regularization = CompileRegularization()
         self.stop_training = False
         self._activity_terms: list[PenaltyTerm] = []
         self._activity_grads: dict[int, np.ndarray] = {}
@@ -151,6 +153,7 @@ class Sequential:
             shape = layer.compute_output_shape(shape)
         self.dtype = dtype
         self.built = True
+        install(self._layers, self.compile_regularization)
 
     @property
     def weights(self) -> list[Weight]:
@@ -194,9 +197,21 @@ class Sequential:
                 for layer in self._layers for w in layer.trainable_weights if w.regularizer is not None]
 
     # --- compile, forward, the training step -------------------------------------------------------------------
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Sequence[Any] | None = None) -> None:
-        """Choose the optimizer (name or object, Keras defaults), the loss and the metrics."""
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Sequence[Any] | None = None, *,
+                regularizer: Any = None, regularize_bias: bool = False, lam: float | None = None,
+                n_samples: int | None = None) -> None:
+        """Choose the optimizer (name or object, Keras defaults), the loss and the metrics — and, optionally, one
+        regularizer for the whole model (see :mod:`glassnet.regularization`).
+
+        ``regularizer`` (an object or a name such as ``'l2'``) goes to every Dense kernel without a regularizer of
+        its own (biases too with ``regularize_bias=True``); a layer's own regularizer wins. ``lam`` gives an L2
+        strength as the lecture's λ in J = (1/m)·ΣL + (λ/2m)·Σw²; m is ``n_samples`` or, if not given, the number
+        of rows ``fit`` trains on.
+        """
         optimizer_obj = optimizers_module.get(optimizer)
+        plan = CompileRegularization.from_arguments(regularizer, regularize_bias, lam, n_samples)
+        if plan.lam is not None and plan.n_samples is not None:
+            plan = plan.with_training_size(plan.n_samples)
         if loss is None:
             raise ValueError("Argument `loss` is required: a name such as 'binary_crossentropy' or a "
                              "glassnet.losses.Loss. Received: loss=None")
@@ -206,18 +221,31 @@ class Sequential:
         for spec in metrics or []:  # resolve once now so a bad name fails here, not in fit
             metrics_module.get(spec, loss_obj, 1)
         self.optimizer, self.loss, self._metric_specs = optimizer_obj, loss_obj, list(metrics or [])
+        self.set_compile_regularization(plan)
+
+    def set_compile_regularization(self, plan: CompileRegularization) -> None:
+        """Install a compile-level regularization plan on every weight (done by compile and, for λ, by fit)."""
+        self.compile_regularization = plan
+        install(self._layers, plan)
 
     @property
     def compiled(self) -> bool:
         return self.loss is not None
 
-    def require_compiled(self, method: str) -> None:
+    def require_compiled(self, method: str, needs_strength: bool = True) -> None:
         if not self.compiled:
             raise NotCompiledError(f"You must call `compile()` before `{method}()`. Received: an uncompiled model "
                                    f"{self.name!r}")
+        if needs_strength and self.compile_regularization.pending:
+            raise ValueError(f"`{method}()` needs the training-set size m to turn compile(lam=...) into a penalty "
+                             "(λ/2m)·Σw²: fit the model first or pass n_samples=m to compile(). "
+                             f"Received: lam={self.compile_regularization.lam}, n_samples=None")
 
     def make_metrics(self, n_outputs: int) -> list[metrics_module.Metric]:
         return [metrics_module.get(spec, self.loss, n_outputs) for spec in self._metric_specs]
+
+    def metric_names(self, n_features: int) -> list[str]:
+        return [m.name for m in self.make_metrics(self.output_shape_for((None, n_features))[-1])]
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
         """Run all layers; record activity penalties (and, in training, their gradients) of this call."""

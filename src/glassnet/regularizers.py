@@ -110,6 +110,38 @@ class L2(L1L2):
     def get_config(self):
         return {"l2": self.l2}
 
+    @classmethod
+    def from_lecture(cls, lam: float, m: int) -> LectureL2:
+        """The lecture's penalty (λ/2m)·Σw² as an L2 regularizer: l2 = λ/(2m), so its gradient is (λ/m)·W.
+
+        >>> L2.from_lecture(0.7, 100)
+        L2.from_lecture(lam=0.7, m=100)
+        >>> L2.from_lecture(0.7, 100).l2
+        0.0035
+        """
+        return LectureL2(lam, m)
+
+
+class LectureL2(L2):
+    """L2 whose strength is given as the lecture's λ for a training set of m rows: l2 = λ/(2m).
+
+    The cost it adds is the lecture's (λ/2m)·Σw² exactly, once per batch like any Keras penalty; with full-batch
+    gradient descent (batch = m rows) the update is the lecture's dW = (1/m)·dZ·Aᵀ + (λ/m)·W.
+    """
+
+    def __init__(self, lam: float, m: int):
+        from ._validation import check_positive_int
+
+        self.lam = check_nonnegative_float("lam", lam)
+        self.m = check_positive_int("m", m)
+        super().__init__(l2=self.lam / (2 * self.m))
+
+    def get_config(self):
+        return {"lam": self.lam, "m": self.m}
+
+    def __repr__(self):
+        return f"L2.from_lecture(lam={self.lam!r}, m={self.m})"
+
 
 class FunctionRegularizer(Regularizer):
     """Wrap a plain callable ``fn(w) -> float`` as a regularizer.
@@ -161,6 +193,9 @@ _BY_NAME: dict[str, Callable[[], Regularizer]] = {
     # tf.keras's ``l1_l2()`` helper used 0.01 for both factors; a named L1L2 of zeros would penalize nothing.
     "l1l2": lambda: L1L2(l1=0.01, l2=0.01), "l1_l2": lambda: L1L2(l1=0.01, l2=0.01),
 }
+
+
+from .conventions import convert, strength_table  # noqa: E402 - re-exported: glassnet.regularizers.convert
 
 
 def get(identifier: Any, argument: str = "regularizer") -> Regularizer | None:

@@ -5,6 +5,10 @@
 - ``validation_split=f`` holds out the **last** n − floor(n·(1 − f)) rows, before any shuffling.
 - An epoch's ``loss`` is Σ_b n_b·L_b / Σ_b n_b over its batches, each L_b computed on the weights *before* that
   batch's update and including every penalty; metrics average over samples the same way.
+- The loss is reported split, each part averaged the same way: ``data_loss``, ``penalty_loss`` and one
+  ``penalty/<layer>/<weight>`` per penalty term, with ``loss = data_loss + penalty_loss`` (summed in that order,
+  so the equality is exact); ``norm/<layer>/kernel`` is each kernel's Frobenius norm at the end of the epoch.
+  Validation logs repeat the loss parts with a ``val_`` prefix.
 - Every argument is checked before anything changes, so a rejected call leaves the model as it was.
 """
 
@@ -20,7 +24,7 @@ from . import callbacks as callbacks_module
 from ._validation import as_float_array, check_positive_int, check_unit_interval, describe
 
 if TYPE_CHECKING:
-    from .model import Sequential
+    from .model import LossParts, Sequential
 
 
 def _batches(n: int, batch_size: int, order: np.ndarray | None):
@@ -66,6 +70,35 @@ def _check_xy(model: Sequential, x: Any, y: Any, sample_weight: Any, names: tupl
     return x, y, weights
 
 
+class LossTotals:
+    """Running batch-size-weighted sums of the data loss and of each penalty term."""
+
+    def __init__(self) -> None:
+        self.data, self.seen = 0.0, 0
+        self.terms: dict[str, float] = {}
+
+    def add(self, parts: LossParts, n: int) -> None:
+        self.data += parts.data * n
+        for term in parts.penalties:
+            self.terms[term.key] = self.terms.get(term.key, 0.0) + float(term.value) * n
+        self.seen += n
+
+    def running_loss(self) -> float:
+        return (self.data + sum(self.terms.values())) / self.seen
+
+    def logs(self) -> dict[str, float]:
+        data = self.data / self.seen
+        terms = {f"penalty/{key}": total / self.seen for key, total in self.terms.items()}
+        penalty = sum(terms.values())
+        return {"loss": data + penalty, "data_loss": data, "penalty_loss": penalty, **terms}
+
+
+def kernel_norms(model: Sequential) -> dict[str, float]:
+    """‖W‖_F of every kernel, keyed ``norm/<layer>/kernel``."""
+    return {f"norm/{w.path}": float(np.sqrt(np.sum(np.square(w.value, dtype=np.float64))))
+            for w in model.weights if w.name == "kernel"}
+
+
 def _check_verbose(verbose: Any) -> int:
     if verbose == "auto":
         return 1
@@ -83,7 +116,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     ``seed`` (a glassnet addition) fixes shuffling, dropout masks and, if the model is not built yet, its
     initial weights: the same seed gives bitwise-identical training.
     """
-    model.require_compiled("fit")
+    model.require_compiled("fit", needs_strength=False)
     batch_size = check_positive_int("batch_size", batch_size)
     epochs = check_positive_int("epochs", epochs)
     verbose = _check_verbose(verbose)
@@ -116,6 +149,8 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
         val = None
 
     # Everything is valid: from here on the model may change.
+    if model.compile_regularization.lam is not None:  # the lecture's λ: m is the number of training rows
+        model.set_compile_regularization(model.compile_regularization.with_training_size(x.shape[0]))
     rng = np.random.default_rng(seed) if seed is not None else model._rng
     if not model.built:
         model.build((None, x.shape[1]), rng=rng)
@@ -134,7 +169,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
         hooks.on_epoch_begin(epoch)
         for metric in metrics:
             metric.reset()
-        loss_sum, seen = 0.0, 0
+        totals = LossTotals()
         order = rng.permutation(n) if shuffle else None
         logs: dict[str, float] = {}
         for step, rows in enumerate(_batches(n, batch_size, order)):
@@ -142,14 +177,13 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
             xb, yb = x[rows], y[rows]
             wb = None if sample_weight is None else sample_weight[rows]
             parts, output = model.train_step(xb, yb, wb, rng)
-            nb = xb.shape[0]
-            loss_sum, seen = loss_sum + parts.total * nb, seen + nb
+            totals.add(parts, xb.shape[0])
             for metric in metrics:
                 metric.update(yb, output)
-            logs = {"loss": loss_sum / seen, **{m.name: m.result() for m in metrics}}
-            hooks.on_train_batch_end(step, logs)
+            hooks.on_train_batch_end(step, {"loss": totals.running_loss(), **{m.name: m.result() for m in metrics}})
             if model.stop_training:
                 break
+        logs = {**totals.logs(), **{m.name: m.result() for m in metrics}, **kernel_norms(model)}
         if val is not None:
             val_logs = _evaluate_arrays(model, *val, batch_size)
             logs.update({f"val_{key}": value for key, value in val_logs.items()})
@@ -162,15 +196,16 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
 
 def _evaluate_arrays(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
                      batch_size: int) -> dict[str, float]:
+    """Loss parts (as :class:`LossTotals` reports them) and metrics over ``x`` in batches, inference mode."""
     metrics = model.make_metrics(model.output_shape_for((None, x.shape[1]))[-1])
-    loss_sum = 0.0
+    totals = LossTotals()
     for rows in _batches(x.shape[0], batch_size, None):
         output = model.forward(x[rows], training=False)
         wb = None if sample_weight is None else sample_weight[rows]
-        loss_sum += model.loss_parts(output, y[rows], wb).total * output.shape[0]
+        totals.add(model.loss_parts(output, y[rows], wb), output.shape[0])
         for metric in metrics:
             metric.update(y[rows], output)
-    return {"loss": loss_sum / x.shape[0], **{m.name: m.result() for m in metrics}}
+    return {**totals.logs(), **{m.name: m.result() for m in metrics}}
 
 
 def evaluate(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, verbose: Any = 0,
@@ -185,7 +220,9 @@ def evaluate(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 
     x, y, sample_weight = _check_xy(model, x, y, sample_weight)
     if not model.built:
         model.build((None, x.shape[1]))
-    logs = _evaluate_arrays(model, x, y, sample_weight, batch_size)
+    parts = _evaluate_arrays(model, x, y, sample_weight, batch_size)
+    # Keras's evaluate reports the loss and the metrics; the split is in History and in model.explain().
+    logs = {"loss": parts["loss"], **{m: parts[m] for m in model.metric_names(x.shape[1])}}
     if return_dict:
         return logs
     values = list(logs.values())

@@ -39,15 +39,18 @@ def snake_case(name: str) -> str:
 class Weight:
     """A named parameter array with its regularizer and constraint. ``value`` is updated in place.
 
-    ``path`` is ``'<layer name>/<weight name>'``, e.g. ``'dense_1/kernel'``.
+    ``path`` is ``'<layer name>/<weight name>'``, e.g. ``'dense_1/kernel'``. ``regularizer_source`` says where the
+    effective regularizer came from: ``'layer'`` (the layer's own argument), ``'compile'`` (the model's
+    ``compile(regularizer=...)``) or ``None``.
     """
 
-    __slots__ = ("name", "path", "value", "regularizer", "constraint", "trainable")
+    __slots__ = ("name", "path", "value", "regularizer", "constraint", "trainable", "regularizer_source")
 
     def __init__(self, name: str, path: str, value: np.ndarray, regularizer: Any = None, constraint: Any = None,
                  trainable: bool = True):
         self.name, self.path, self.value = name, path, value
         self.regularizer, self.constraint, self.trainable = regularizer, constraint, trainable
+        self.regularizer_source = None if regularizer is None else "layer"
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -137,7 +140,8 @@ class Layer:
 
     def regularizer_summary(self) -> str:
         """A short text such as ``kernel: L2(l2=0.01)`` for :meth:`Sequential.summary`."""
-        parts = [f"{w.name}: {w.regularizer!r}" for w in self.weights if w.regularizer is not None]
+        parts = [f"{w.name}: {w.regularizer!r} [{w.regularizer_source}]" for w in self.weights
+                 if w.regularizer is not None]
         if self.activity_regularizer is not None:
             parts.append(f"activity: {self.activity_regularizer!r}")
         return ", ".join(parts)
