@@ -116,8 +116,8 @@ class L2(L1L2):
 
         >>> L2.from_lecture(0.7, 100)
         L2.from_lecture(lam=0.7, m=100)
-        >>> L2.from_lecture(0.7, 100).l2
-        0.0035
+        >>> L2.from_lecture(0.5, 100).l2   # λ/(2m)
+        0.0025
         """
         return LectureL2(lam, m)
 
