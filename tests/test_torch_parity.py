@@ -1,16 +1,16 @@
 """Parity with PyTorch autograd, in float64.
 
-1. Gradients. Hypothesis draws networks (1–4 Dense layers of width 1–8, hidden activations, a sensible output
-   activation/loss pair, L1/L2/L1L2 regularizers on kernels, biases and activities, seeded Dropout, batches of
-   1–16 rows). The same network is written by hand in PyTorch (``x @ W + b``); glassnet's data part, penalty part
-   and total gradient of every weight must equal torch's gradient of the data loss, of the penalties and of
-   their sum to 1e-10 (relative to the tensor's largest entry, plus 1e-12 absolute). The loss values are compared
-   too.
+1. Gradients. Hypothesis draws networks (1–4 Dense layers of width 1–8, hidden activations, a sensible
+   output activation/loss pair, L1/L2/L1L2 regularizers on kernels, biases and activities, seeded Dropout,
+   batches of 1–16 rows). The same network is written by hand in PyTorch (``x @ W + b``); glassnet's data
+   part, penalty part and total gradient of every weight must equal torch's gradient of the data loss, of the
+   penalties and of their sum to 1e-10 (relative to the tensor's largest entry, plus 1e-12 absolute). The
+   loss values are compared too.
 2. Optimizer trajectories. A small fixed network is trained for 20 full-batch steps by ``model.fit`` and by
-   ``torch.optim``, from identical weights; every weight (and every epoch's reported loss) must agree to 1e-10
-   relative. Where Keras's formulas (glassnet's) and PyTorch's differ, the torch side is converted, as stated at
-   each case: Adam's ε placement, RMSprop/Adagrad's ε inside the square root, coupled weight decay as an L2
-   regularizer, torch's 1e-6 in ``clip_grad_norm_``.
+   ``torch.optim``, from identical weights; every weight (and every epoch's reported loss) must agree to
+   1e-10 relative. Where Keras's formulas (glassnet's) and PyTorch's differ, the torch side is converted, as
+   stated at each case: Adam's ε placement, RMSprop/Adagrad's ε inside the square root, coupled weight decay
+   as an L2 regularizer, torch's 1e-6 in ``clip_grad_norm_``.
 
 Run with ``-s`` to see the largest differences observed.
 """
@@ -37,7 +37,8 @@ RTOL = 1e-10  # relative to the largest |entry| of torch's tensor
 ATOL = 1e-12
 
 # Largest differences seen per family, printed at the end of the module (visible with ``pytest -s``): the
-# absolute difference, the relative one (for tensors whose largest entry is ≥ 1e-8) and the share of the tolerance.
+# absolute difference, the relative one (for tensors whose largest entry is ≥ 1e-8) and the share of the
+# tolerance used.
 MAX_DIFF: dict[str, dict[str, float]] = {kind: {"abs": 0.0, "rel": 0.0, "of tolerance": 0.0}
                                          for kind in ("gradient", "loss/output", "trajectory weights",
                                                       "trajectory loss")}
@@ -72,7 +73,7 @@ def assert_close(name: str, mine, theirs, kind: str, rtol: float = RTOL, atol: f
                            f"mine   = {mine!r}\ntheirs = {theirs!r}")
 
 
-# --- network descriptions shared by both sides ------------------------------------------------------------------
+# --- network descriptions shared by both sides ----------------------------------------------------------
 @dataclass(frozen=True)
 class RegSpec:
     """A regularizer: ``kind`` in {'l1', 'l2', 'l1l2'} with its factors."""
@@ -101,7 +102,8 @@ class RegSpec:
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One Dense layer, optionally followed by Dropout; the last may put its activation in an Activation layer."""
+    """One Dense layer, optionally followed by Dropout; the last may put its activation in an Activation
+    layer."""
 
     units: int
     activation: str
@@ -111,7 +113,8 @@ class LayerSpec:
     activity_reg: RegSpec | None = None
     dropout: float | None = None  # rate of a seeded Dropout after this layer
     dropout_seed: int = 0
-    separate_activation: bool = False  # Dense(units) + Activation(activation) instead of Dense(units, activation)
+    # Dense(units) + Activation(activation) instead of Dense(units, activation):
+    separate_activation: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,8 @@ def torch_activation(spec: LayerSpec, z: torch.Tensor) -> torch.Tensor:
     if name == "elu":
         return F.elu(z, alpha=1.0)
     if name == "softplus":
-        # torch returns z itself above `threshold` (default 20), an error of log1p(e^-20) ≈ 2e-9 in the value and
-        # in the derivative; glassnet computes log(1 + e^z) exactly. e^40 does not overflow in float64.
+        # torch returns z itself above `threshold` (default 20), an error of log1p(e^-20) ≈ 2e-9 in the value
+        # and in the derivative; glassnet computes log(1 + e^z) exactly. e^40 does not overflow in float64.
         return F.softplus(z, beta=1.0, threshold=40.0)
     if name == "gelu":
         return F.gelu(z, approximate="none")
@@ -172,8 +175,8 @@ def build_glassnet_model(net: NetSpec, optimizer="sgd") -> Sequential:
             layers.append(Dense(spec.units, **regs))
             layers.append(Activation(glassnet_activation(spec), activity_regularizer=activity))
         else:
-            layers.append(Dense(spec.units, activation=glassnet_activation(spec), activity_regularizer=activity,
-                                **regs))
+            layers.append(Dense(spec.units, activation=glassnet_activation(spec),
+                                activity_regularizer=activity, **regs))
         if spec.dropout is not None:
             layers.append(Dropout(spec.dropout, seed=spec.dropout_seed))
     model = Sequential(layers, dtype="float64")
@@ -187,7 +190,8 @@ def dense_layers(model: Sequential) -> list[Dense]:
 
 
 def make_data(net: NetSpec) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Initial weights (Keras order: kernel, bias per layer), inputs ``x`` and raw targets ``y`` from ``net.seed``."""
+    """Initial weights (Keras order: kernel, bias per layer), inputs ``x`` and raw targets ``y``, drawn from
+    ``net.seed``."""
     rng = np.random.default_rng(net.seed)
     weights, fan_in = [], net.n_in
     for spec in net.layers:
@@ -200,7 +204,10 @@ def make_data(net: NetSpec) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     if net.loss == "binary_crossentropy":
         y = rng.uniform(size=(net.batch, k)) if net.soft_targets else rng.integers(0, 2, (net.batch, k)) * 1.0
     elif net.loss == "categorical_crossentropy":
-        y = rng.dirichlet(np.ones(k), size=net.batch) if net.soft_targets else np.eye(k)[rng.integers(0, k, net.batch)]
+        if net.soft_targets:
+            y = rng.dirichlet(np.ones(k), size=net.batch)
+        else:
+            y = np.eye(k)[rng.integers(0, k, net.batch)]
     elif net.loss == "sparse_categorical_crossentropy":
         y = rng.integers(0, k, net.batch)
     else:
@@ -209,20 +216,21 @@ def make_data(net: NetSpec) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
 
 
 def dropout_masks(net: NetSpec) -> list[np.ndarray | None]:
-    """The keep-masks the seeded Dropout layers draw on their first training call, from a twin layer with the same
-    seed (documented: a seeded Dropout draws from its own generator). Returns 0/1 arrays, or None per layer."""
+    """The keep-masks the seeded Dropout layers draw on their first training call, from a twin layer with the
+    same seed (documented: a seeded Dropout draws from its own generator). Returns 0/1 arrays, or None per
+    layer."""
     masks = []
     for spec in net.layers:
         if spec.dropout is None:
             masks.append(None)
             continue
-        twin = Dropout(spec.dropout, seed=spec.dropout_seed)
+        twin = Sequential([Dropout(spec.dropout, seed=spec.dropout_seed)], dtype="float64")
         kept = twin(np.ones((net.batch, spec.units)), training=True)
         masks.append((kept != 0).astype(F64))
     return masks
 
 
-# --- the torch side --------------------------------------------------------------------------------------------
+# --- the torch side ----------------------------------------------------------------------------------------
 def build_torch_params(weights: list[np.ndarray]) -> list[torch.Tensor]:
     """Leaf float64 tensors with gradients, one per glassnet weight (same order and layout)."""
     return [torch.tensor(w, dtype=TDT, requires_grad=True) for w in weights]
@@ -244,8 +252,8 @@ def torch_forward(net: NetSpec, params: list[torch.Tensor], x: torch.Tensor,
 
 
 def torch_data_loss(net: NetSpec, z: torch.Tensor, out: torch.Tensor, y: np.ndarray) -> torch.Tensor:
-    """Keras's loss: from the logits when the output is sigmoid/softmax under the matching cross-entropy, else from
-    the clipped probabilities (ε = 1e-7) or the plain regression formula."""
+    """Keras's loss: from the logits when the output is sigmoid/softmax under the matching cross-entropy,
+    else from the clipped probabilities (ε = 1e-7) or the plain regression formula."""
     act, loss, eps = net.layers[-1].activation, net.loss, glassnet.backend.EPSILON
     if loss == "sparse_categorical_crossentropy":
         labels = torch.tensor(np.asarray(y), dtype=torch.long).reshape(-1)
@@ -269,7 +277,8 @@ def torch_data_loss(net: NetSpec, z: torch.Tensor, out: torch.Tensor, y: np.ndar
     if loss == "mean_absolute_error":
         return F.l1_loss(out, t)
     if loss == "huber":
-        return F.huber_loss(out, t, delta=1.0)  # mean over all entries = mean over outputs, then over the batch
+        # mean over all entries = mean over the outputs, then over the batch
+        return F.huber_loss(out, t, delta=1.0)
     raise AssertionError(loss)
 
 
@@ -292,11 +301,11 @@ def torch_grads(scalar: torch.Tensor, params: list[torch.Tensor]) -> list[np.nda
     return [np.zeros(tuple(p.shape)) if g is None else g.numpy() for g, p in zip(grads, params)]
 
 
-# --- 1. gradients of random networks ---------------------------------------------------------------------------
+# --- 1. gradients of random networks -----------------------------------------------------------------------
 HIDDEN_ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "softplus", "gelu"]
 REGRESSION_LOSSES = ["mean_squared_error", "mean_absolute_error", "huber"]
-# (output activation, loss): the three cross-entropies computed from logits; probabilities under a cross-entropy
-# of the other link (clipped, as Keras); and any activation under a regression loss.
+# (output activation, loss): the three cross-entropies computed from logits; probabilities under a
+# cross-entropy of the other link (clipped, as Keras); and any activation under a regression loss.
 OUTPUT_PAIRS = ([("sigmoid", "binary_crossentropy"), ("softmax", "categorical_crossentropy"),
                  ("softmax", "sparse_categorical_crossentropy"), ("softmax", "binary_crossentropy"),
                  ("sigmoid", "categorical_crossentropy"), ("sigmoid", "sparse_categorical_crossentropy")]
@@ -330,8 +339,9 @@ def networks(draw) -> NetSpec:
             dropout_seed=draw(st.integers(0, 2**16)),
             separate_activation=last and draw(st.booleans()),
         ))
-    return NetSpec(n_in=draw(st.integers(1, 6)), layers=tuple(layers), loss=loss, batch=draw(st.integers(1, 16)),
-                   seed=draw(st.integers(0, 2**32 - 1)), weight_scale=draw(st.sampled_from([0.5, 1.0, 2.0])),
+    return NetSpec(n_in=draw(st.integers(1, 6)), layers=tuple(layers), loss=loss,
+                   batch=draw(st.integers(1, 16)), seed=draw(st.integers(0, 2**32 - 1)),
+                   weight_scale=draw(st.sampled_from([0.5, 1.0, 2.0])),
                    soft_targets=draw(st.booleans()))
 
 
@@ -362,10 +372,11 @@ def check_gradients(net: NetSpec) -> None:
             grad = layer.grads[name]
             where = f"layer {index} ({spec.activation}) {name}"
             assert_close(f"{where} data gradient", grad.data, theirs["data"][2 * index + slot], "gradient")
-            assert_close(f"{where} penalty gradient", grad.penalty_or_zeros, theirs["penalty"][2 * index + slot],
-                         "gradient")
+            assert_close(f"{where} penalty gradient", grad.penalty_or_zeros,
+                         theirs["penalty"][2 * index + slot], "gradient")
             assert_close(f"{where} total gradient", grad.total, theirs["total"][2 * index + slot], "gradient")
-            regularized = (spec.kernel_reg if name == "kernel" else spec.bias_reg) is not None or penalized_above
+            own = spec.kernel_reg if name == "kernel" else spec.bias_reg
+            regularized = own is not None or penalized_above
             assert (grad.penalty is not None) == regularized, f"{where}: penalty is {grad.penalty!r}"
 
 
@@ -406,7 +417,7 @@ def test_dropout_is_identity_at_inference(net):
     assert_close("predict", model.predict(x, batch_size=len(x)), t_out.detach().numpy(), "loss/output")
 
 
-# --- 2. optimizer trajectories ---------------------------------------------------------------------------------
+# --- 2. optimizer trajectories -----------------------------------------------------------------------------
 STEPS = 20
 WD = 0.05
 TRAJECTORY_NET = NetSpec(
@@ -426,10 +437,12 @@ class TrajectoryCase:
     """glassnet optimizer vs torch optimizer, with the conversion that makes their formulas agree.
 
     ``coupled_wd``: torch's (coupled) ``weight_decay`` adds wd·w to each gradient, which in glassnet is
-    ``L2(wd/2)`` on every kernel and bias (reported in glassnet's loss, so added to torch's reported loss too).
+    ``L2(wd/2)`` on every kernel and bias (reported in glassnet's loss, so added to torch's reported loss
+    too).
     ``explicit_regs``: the same regularizers in both models (torch adds the penalties to its loss).
     ``keras_eps``/``beta_2``: Adam's ε is set per step t to ε_keras/√(1 − β₂ᵗ) in torch.
-    ``clip``: ('clipnorm' | 'global_clipnorm' | 'clipvalue', c), applied to torch's gradients before each step.
+    ``clip``: ('clipnorm' | 'global_clipnorm' | 'clipvalue', c), applied to torch's gradients before each
+    step.
     """
 
     name: str
@@ -451,7 +464,8 @@ def torch_clip(params: list[torch.Tensor], kind: str, c: float) -> bool:
 
     clipnorm: each gradient to norm ≤ c, by ``clip_grad_norm_`` on that parameter alone. global_clipnorm: all
     together, by ``clip_grad_norm_`` on the list. torch scales by max_norm/(norm + 1e-6) where Keras scales by
-    c/norm, so torch is given max_norm = c·(norm + 1e-6)/norm; below the threshold the factor clamps to 1 in both.
+    c/norm, so torch is given max_norm = c·(norm + 1e-6)/norm; below the threshold the factor clamps to 1 in
+    both.
     clipvalue: ``clip_grad_value_``, identical to Keras's.
     """
     if kind == "clipvalue":
@@ -508,14 +522,16 @@ def trajectory_cases() -> list[TrajectoryCase]:
     for wd in (0.0, WD):
         tag = "" if wd == 0 else "+coupled_wd"
         cases += [
-            # torch: buf = μ·buf + g, w −= lr·buf  ⇔  glassnet: m = μ·m − lr·g, w += m (nesterov: both use μ·buf + g)
+            # torch: buf = μ·buf + g, w −= lr·buf  ⇔  glassnet: m = μ·m − lr·g, w += m
+            # (nesterov: torch steps along g + μ·buf, glassnet Δ = μ·m − lr·g: the same)
             TrajectoryCase("sgd" + tag, lambda: glassnet.SGD(0.1),
                            lambda p, wd=wd: torch.optim.SGD(p, lr=0.1, weight_decay=wd), coupled_wd=wd),
             TrajectoryCase("sgd_momentum" + tag, lambda: glassnet.SGD(0.1, momentum=0.9),
                            lambda p, wd=wd: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=wd),
                            coupled_wd=wd),
             TrajectoryCase("sgd_nesterov" + tag, lambda: glassnet.SGD(0.1, momentum=0.9, nesterov=True),
-                           lambda p, wd=wd: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=wd),
+                           lambda p, wd=wd: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True,
+                                                            weight_decay=wd),
                            coupled_wd=wd),
             # ε = 1e-3 so that its placement matters; torch's is converted each step.
             TrajectoryCase("adam" + tag, lambda: glassnet.Adam(0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-3),
@@ -529,22 +545,25 @@ def trajectory_cases() -> list[TrajectoryCase]:
             # RMSprop: glassnet √(v + ε), torch √v + eps: both ε = 1e-30, far below √v. torch alpha = rho.
             # Momentum: torch buf = μ·buf + g/√v, w −= lr·buf ⇔ glassnet m = μ·m + lr·g/√v, w −= m.
             TrajectoryCase("rmsprop" + tag, lambda: glassnet.RMSprop(0.01, rho=0.8, epsilon=1e-30),
-                           lambda p, wd=wd: torch.optim.RMSprop(p, lr=0.01, alpha=0.8, eps=1e-30, weight_decay=wd),
+                           lambda p, wd=wd: torch.optim.RMSprop(p, lr=0.01, alpha=0.8, eps=1e-30,
+                                                                weight_decay=wd),
                            coupled_wd=wd),
             TrajectoryCase("rmsprop_momentum" + tag,
                            lambda: glassnet.RMSprop(0.01, rho=0.9, momentum=0.7, epsilon=1e-30),
-                           lambda p, wd=wd: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.7, eps=1e-30,
-                                                                weight_decay=wd),
+                           lambda p, wd=wd: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.7,
+                                                                eps=1e-30, weight_decay=wd),
                            coupled_wd=wd),
             TrajectoryCase("rmsprop_centered" + tag,
-                           lambda: glassnet.RMSprop(0.01, rho=0.9, momentum=0.5, centered=True, epsilon=1e-30),
-                           lambda p, wd=wd: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.5, centered=True,
-                                                                eps=1e-30, weight_decay=wd),
+                           lambda: glassnet.RMSprop(0.01, rho=0.9, momentum=0.5, centered=True,
+                                                    epsilon=1e-30),
+                           lambda p, wd=wd: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.5,
+                                                                centered=True, eps=1e-30, weight_decay=wd),
                            coupled_wd=wd),
             # Adagrad: same initial accumulator (Keras's default 0.1), ε = 1e-30 in both, no lr decay.
             TrajectoryCase("adagrad" + tag, lambda: glassnet.Adagrad(0.1, epsilon=1e-30),
-                           lambda p, wd=wd: torch.optim.Adagrad(p, lr=0.1, lr_decay=0, initial_accumulator_value=0.1,
-                                                                eps=1e-30, weight_decay=wd),
+                           lambda p, wd=wd: torch.optim.Adagrad(p, lr=0.1, lr_decay=0,
+                                                                initial_accumulator_value=0.1, eps=1e-30,
+                                                                weight_decay=wd),
                            coupled_wd=wd),
         ]
     cases += [
@@ -596,7 +615,7 @@ def test_optimizer_trajectory_matches_torch(case):
     moved = max(float(np.max(np.abs(w - w0))) for w, w0 in zip(theirs, weights))
     assert moved > 1e-2, f"{case.name}: weights barely moved ({moved:.2e}); the comparison would be weak"
     if case.clip is not None:
-        assert case.clip_steps, f"{case.name}: clipping never changed a gradient; the test would prove nothing"
+        assert case.clip_steps, f"{case.name}: clipping never changed a gradient; the test proves nothing"
     for index, (a, b) in enumerate(zip(mine, theirs)):
         name = f"{case.name}: {'kernel' if index % 2 == 0 else 'bias'} {index // 2} after {STEPS} steps"
         assert_close(name, a, b, "trajectory weights", atol=0.0)
@@ -604,8 +623,8 @@ def test_optimizer_trajectory_matches_torch(case):
 
 
 def test_decoupled_sgd_decay_differs_from_coupled_with_momentum():
-    """With momentum, glassnet's decoupled SGD weight_decay is NOT torch's coupled one (it is without momentum,
-    see the 'sgd_decoupled_wd' trajectory)."""
+    """With momentum, glassnet's decoupled SGD weight_decay is NOT torch's coupled one (without momentum it
+    is: see the 'sgd_decoupled_wd' trajectory)."""
     net = TRAJECTORY_NET
     weights, x, y = make_data(net)
     mine, _ = run_glassnet(net, glassnet.SGD(0.1, momentum=0.9, weight_decay=WD), weights, x, y)

@@ -96,6 +96,7 @@ class Sequential:
         self.loss: losses_module.Loss | None = None
         self._metric_specs: list[Any] = []
         self.compile_regularization = CompileRegularization()
+        self.last_fit: dict[str, int] | None = None  # rows and batch size of the last fit (m and B)
         self.stop_training = False
         self._activity_terms: list[PenaltyTerm] = []
         self._activity_grads: dict[int, np.ndarray] = {}
@@ -247,8 +248,11 @@ class Sequential:
     def metric_names(self, n_features: int) -> list[str]:
         return [m.name for m in self.make_metrics(self.output_shape_for((None, n_features))[-1])]
 
-    def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
-        """Run all layers; record activity penalties (and, in training, their gradients) of this call."""
+    def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None, *,
+                need_gradients: bool | None = None) -> np.ndarray:
+        """Run all layers; record activity penalties of this call and, when gradients will be needed (in training,
+        or with ``need_gradients=True``), their gradients."""
+        need_gradients = training if need_gradients is None else need_gradients
         self._activity_terms, self._activity_grads = [], {}
         batch = x.shape[0]
         for index, layer in enumerate(self._layers):
@@ -257,7 +261,7 @@ class Sequential:
             if regularizer is not None:
                 value = regularizer(x) / x.dtype.type(batch)
                 self._activity_terms.append(PenaltyTerm(layer.name, "activity", regularizer, value))
-                if training:
+                if need_gradients:
                     self._activity_grads[index] = regularizer.gradient(x) / x.dtype.type(batch)
         return x
 
@@ -338,6 +342,12 @@ class Sequential:
     fit = training.fit
     evaluate = training.evaluate
     predict = training.predict
+
+    def explain(self, x: Any, y: Any, **kwargs: Any) -> Any:
+        """Split loss, gradients and next update into data and penalty parts: :func:`glassnet.explain.explain`."""
+        from .explain import explain
+
+        return explain(self, x, y, **kwargs)
 
     def summary(self, print_fn: Any = print) -> None:
         """Print layers, output shapes, parameter counts and each layer's regularizers."""

@@ -152,6 +152,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     if model.compile_regularization.lam is not None:  # the lecture's λ: m is the number of training rows
         model.set_compile_regularization(model.compile_regularization.with_training_size(x.shape[0]))
     rng = np.random.default_rng(seed) if seed is not None else model._rng
+    model.last_fit = {"n_samples": int(x.shape[0]), "batch_size": batch_size}  # m and B, for explanations
     if not model.built:
         model.build((None, x.shape[1]), rng=rng)
     n = x.shape[0]

@@ -1,0 +1,179 @@
+"""What ``model.explain(x, y)`` computes: the loss, the gradient and the next update, each split into its data
+part and its penalty part, for the current weights and optimizer state — without changing either.
+
+- Loss: exactly what ``evaluate(x, y, batch_size)`` computes, reported as data loss + one value per penalty term.
+- Gradients: of the training loss on all of ``x`` as one batch (mean over its rows), inference mode (dropout off).
+- Updates: the optimizer's next step, computed on *copies* of its state.
+  ``data`` is the step the data gradient alone would take; ``penalty`` is what the penalty gradient adds
+  (step(data + penalty) − step(data)); ``decay`` is the decoupled weight decay −(w·wd)·lr. For SGD the step is
+  linear in the gradient, so the penalty part of an L2 kernel is exactly −lr·2·l2·W; for Adam and RMSprop it is
+  not proportional to W, because the step divides by the running gradient scale.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..conventions import StrengthTable, strength_table
+from ..optimizers import SGD
+from ..regularizers import L1L2
+
+if TYPE_CHECKING:
+    from ..model import Sequential
+
+Key = tuple[str, str]  # (layer name, weight name)
+
+
+def _norm(a: np.ndarray) -> float:
+    return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
+
+
+@dataclass(frozen=True)
+class PenaltyRecord:
+    layer: str
+    weight: str  # 'kernel', 'bias' or 'activity'
+    regularizer: Any
+    value: float
+
+
+@dataclass(frozen=True)
+class GradientParts:
+    """∂J/∂w = ``data`` + ``penalty``."""
+
+    data: np.ndarray
+    penalty: np.ndarray
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.data + self.penalty
+
+    @property
+    def data_norm(self) -> float:
+        return _norm(self.data)
+
+    @property
+    def penalty_norm(self) -> float:
+        return _norm(self.penalty)
+
+    @property
+    def ratio(self) -> float:
+        """‖penalty‖ / ‖data‖ (inf when the data gradient is zero)."""
+        return self.penalty_norm / self.data_norm if self.data_norm else float("inf")
+
+
+@dataclass(frozen=True)
+class UpdateParts:
+    """The next change of w, Δw = ``data`` + ``penalty`` + ``decay`` (before any constraint projects w)."""
+
+    data: np.ndarray
+    penalty: np.ndarray
+    decay: np.ndarray
+    shrink_factor: float | None = None  # w ← factor·w from the penalty/decay alone, where that is exact
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.data + self.penalty + self.decay
+
+    def norms(self) -> dict[str, float]:
+        return {"data": _norm(self.data), "penalty": _norm(self.penalty), "decay": _norm(self.decay)}
+
+
+@dataclass(frozen=True)
+class DecayComparison:
+    """Decoupled decay of one weight next to the coupled L2 with the same coefficient (κ = wd)."""
+
+    decay_step: np.ndarray   # −(w·wd)·lr, what the optimizer does
+    l2_step: np.ndarray      # step(g + wd·w) − step(g), what an L2 penalty with κ = wd would do
+
+    @property
+    def identical(self) -> bool:
+        return bool(np.allclose(self.decay_step, self.l2_step, rtol=1e-6, atol=0))
+
+    @property
+    def ratio(self) -> float:
+        """‖decay step‖ / ‖L2 step‖."""
+        l2 = _norm(self.l2_step)
+        return _norm(self.decay_step) / l2 if l2 else float("inf")
+
+
+def l2_factor(regularizer: Any) -> float | None:
+    """The Keras l2 factor of an L2-type regularizer (L2, L2.from_lecture, L1L2 without l1), else None."""
+    if isinstance(regularizer, L1L2) and not regularizer.l1 and regularizer.l2:
+        return regularizer.l2
+    return None
+
+
+def _step(optimizer: Any, grads: list[np.ndarray], weights: list[Any], slots: list[dict[str, np.ndarray]],
+          lr: float, step: int) -> list[np.ndarray]:
+    """The optimizer's Δ for every weight from ``grads`` (clipped as it would clip them), on copies of ``slots``."""
+    clipped = optimizer.clip(grads)
+    return [optimizer.update_step(g, w.value, copy.deepcopy(s), lr, step) for g, w, s in zip(clipped, weights, slots)]
+
+
+def compute(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, batch_size: int,
+            n_samples: int, train_batch_size: int) -> dict[str, Any]:
+    from ..training import _evaluate_arrays
+
+    saved_grads = [layer.grads for layer in model.layers]
+    saved_activity = (model._activity_terms, model._activity_grads)
+    try:
+        logs = _evaluate_arrays(model, x, y, sample_weight, batch_size)
+        output = model.forward(x, training=False, need_gradients=True)
+        model.backward(output, y, sample_weight)
+        gradients = {(layer.name, name): GradientParts(g.data.copy(), g.penalty_or_zeros.copy())
+                     for layer in model.layers for name, g in layer.grads.items()}
+    finally:
+        for layer, grads in zip(model.layers, saved_grads):
+            layer.grads = grads
+        model._activity_terms, model._activity_grads = saved_activity
+
+    regularizers = {(layer.name, "activity"): layer.activity_regularizer for layer in model.layers}
+    regularizers.update({(layer.name, w.name): w.regularizer for layer in model.layers for w in layer.weights})
+    penalties = [PenaltyRecord(*key.split("/")[1:], regularizers[tuple(key.split("/")[1:])], value)
+                 for key, value in logs.items() if key.startswith("penalty/")]
+
+    optimizer = model.optimizer
+    weights = model.trainable_weights
+    keys = [(layer.name, w.name) for layer in model.layers for w in layer.trainable_weights]
+    slots = optimizer.slots if optimizer._weights is not None and len(optimizer.slots) == len(weights) and all(
+        a is b for a, b in zip(optimizer._weights, weights)) else [optimizer.init_slots(w.value) for w in weights]
+    lr, step = optimizer.learning_rate, optimizer.iterations + 1
+    data_grads = [gradients[k].data.astype(w.dtype) for k, w in zip(keys, weights)]
+    total_grads = [gradients[k].total.astype(w.dtype) for k, w in zip(keys, weights)]
+    data_steps = _step(optimizer, data_grads, weights, slots, lr, step)
+    total_steps = _step(optimizer, total_grads, weights, slots, lr, step)
+    clips = any(getattr(optimizer, name) for name in ("clipnorm", "clipvalue", "global_clipnorm"))
+    # Only a plain SGD step is linear in w, so only there is "shrinks by a factor" exact.
+    plain_sgd = isinstance(optimizer, SGD) and not optimizer.momentum and not clips
+
+    updates, comparisons = {}, {}
+    for key, w, d_step, t_step, g in zip(keys, weights, data_steps, total_steps, total_grads):
+        decayed = optimizer.uses_weight_decay(w)
+        decay = -((w.value * w.dtype.type(optimizer.weight_decay)) * w.dtype.type(lr)) if decayed \
+            else np.zeros_like(w.value)
+        factor = None
+        l2 = l2_factor(w.regularizer)
+        if plain_sgd and (l2 or decayed):
+            factor = 1 - 2 * lr * (l2 or 0.0) - lr * (optimizer.weight_decay if decayed else 0.0)
+        updates[key] = UpdateParts(d_step, t_step - d_step, decay, factor)
+        if decayed:
+            index = keys.index(key)
+            shifted = [gr + (w.dtype.type(optimizer.weight_decay) * w.value if i == index else 0)
+                       for i, gr in enumerate(total_grads)]
+            l2_step = _step(optimizer, shifted, weights, slots, lr, step)[index] - t_step
+            comparisons[key] = DecayComparison(decay, l2_step)
+
+    strengths: dict[Key, StrengthTable] = {}
+    for layer in model.layers:
+        for w in layer.weights:
+            l2 = l2_factor(w.regularizer)
+            if l2 is not None:
+                strengths[(layer.name, w.name)] = strength_table(l2, "keras", n_samples=n_samples,
+                                                                 batch_size=train_batch_size)
+    return {"data_loss": logs["data_loss"], "penalties": penalties, "total_loss": logs["loss"],
+            "gradients": gradients, "updates": updates, "strengths": strengths, "decay_vs_l2": comparisons,
+            "learning_rate": lr, "step": step, "plain_sgd": plain_sgd}

@@ -1,0 +1,135 @@
+"""How an :class:`~glassnet.explain.Explanation` is shown: plain text, HTML for notebooks, a JSON-able dict."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+from ..optimizers import SGD, Adam, RMSprop
+from .compute import l2_factor
+
+if TYPE_CHECKING:
+    from . import Explanation
+
+
+def _key(key: tuple[str, str]) -> str:
+    return "/".join(key)
+
+
+def notes(model: Any, parts: dict[str, Any]) -> list[str]:
+    """Sentences that say what the numbers mean for this model and optimizer."""
+    out = []
+    optimizer, lr = model.optimizer, parts["learning_rate"]
+    for layer in model.layers:
+        for w in layer.weights:
+            l2 = l2_factor(w.regularizer)
+            if l2 is None:
+                if w.regularizer is not None:
+                    out.append(f"{w.path}: {w.regularizer!r} adds its gradient (for L1: l1·sign(w), a constant-size "
+                               "pull toward 0 rather than a shrink by a factor) to this weight only.")
+                continue
+            where = "set on the layer" if w.regularizer_source == "layer" else "set at compile()"
+            if parts["plain_sgd"]:
+                out.append(f"{w.path}: {w.regularizer!r} ({where}) adds 2·l2·W = {2 * l2:.4g}·W to the gradient, so "
+                           f"every SGD step first shrinks the weights by the factor 1 − 2·lr·l2 = "
+                           f"{1 - 2 * lr * l2:.6g}, then takes the data step. Only this weight is touched.")
+            else:
+                out.append(f"{w.path}: {w.regularizer!r} ({where}) adds {2 * l2:.4g}·W to this weight's gradient "
+                           f"only; {type(optimizer).__name__} rescales that together with the data gradient, so the "
+                           "penalty's effect on the step is not a fixed shrink factor.")
+    if any(l.activity_regularizer is not None for l in model.layers):
+        out.append("Activity penalties depend on a layer's output, so their gradient flows back through every "
+                   "layer below it (included in those weights' penalty parts).")
+    if optimizer.weight_decay:
+        kind = ("equal to an L2 penalty with κ = wd (plain SGD)" if parts["plain_sgd"] else
+                "not an L2 penalty: the decay −lr·wd·w bypasses the "
+                f"{'momentum' if isinstance(optimizer, SGD) else 'adaptive scaling'} that an L2 gradient would go "
+                "through (see decay_vs_l2)")
+        out.append(f"Decoupled weight_decay={optimizer.weight_decay} is {kind}.")
+    if isinstance(optimizer, (Adam, RMSprop)):
+        out.append(f"{type(optimizer).__name__} divides each step by a running gradient scale, so the penalty part "
+                   "of the update is step(data + penalty) − step(data), not a multiple of W.")
+    if any(type(l).__name__ == "Dropout" for l in model.layers):
+        out.append("Dropout is off in this explanation (inference mode), so gradients are deterministic.")
+    return out
+
+
+def as_text(e: Explanation) -> str:
+    lines = [f"Explanation of {e.model_name!r} on {e.n_rows} rows — optimizer {e.optimizer}, next step {e.step}, "
+             f"lr = {e.learning_rate:.6g}", "", "Loss (what evaluate() reports, split)"]
+    lines.append(f"  {'data loss':44s} {e.data_loss:12.6f}")
+    for p in e.penalties:
+        lines.append(f"  {'penalty ' + p.layer + '/' + p.weight + '  ' + repr(p.regularizer):44s} {p.value:12.6f}")
+    lines.append(f"  {'total loss = data + penalties':44s} {e.total_loss:12.6f}")
+    lines += ["", f"Gradients of the loss on all {e.n_rows} rows  (‖·‖ = Frobenius norm)",
+              f"  {'weight':24s} {'‖data‖':>12s} {'‖penalty‖':>12s} {'penalty/data':>13s}"]
+    for key, g in e.gradients.items():
+        lines.append(f"  {_key(key):24s} {g.data_norm:12.5g} {g.penalty_norm:12.5g} {g.ratio:13.4g}")
+    lines += ["", "Next update Δw = data part + penalty part + decay part",
+              f"  {'weight':24s} {'‖data‖':>12s} {'‖penalty‖':>12s} {'‖decay‖':>12s}  shrink factor"]
+    for key, u in e.updates.items():
+        n = u.norms()
+        factor = f"{u.shrink_factor:.6g}" if u.shrink_factor is not None else "-"
+        lines.append(f"  {_key(key):24s} {n['data']:12.5g} {n['penalty']:12.5g} {n['decay']:12.5g}  {factor}")
+    if e.decay_vs_l2:
+        lines += ["", "Decoupled weight decay vs an L2 penalty with the same coefficient (κ = wd)",
+                  f"  {'weight':24s} {'‖decay step‖':>14s} {'‖L2 step‖':>12s} {'ratio':>8s}  same?"]
+        for key, c in e.decay_vs_l2.items():
+            decay_norm = float((c.decay_step.astype(float) ** 2).sum() ** 0.5)
+            l2_norm = float((c.l2_step.astype(float) ** 2).sum() ** 0.5)
+            lines.append(f"  {_key(key):24s} {decay_norm:14.5g} {l2_norm:12.5g} {c.ratio:8.4g}  "
+                         f"{'yes' if c.identical else 'no'}")
+    if e.strengths:
+        lines += ["", f"The same strength in other conventions (m = {e.n_samples} training rows, "
+                      f"batch size B = {e.batch_size})"]
+        for key, table in e.strengths.items():
+            v = table.values
+            lines.append(f"  {_key(key):24s} keras l2={v['keras']:.6g}  lecture λ={v['lecture']:.6g}  "
+                         f"torch weight_decay={v['torch']:.6g}  sklearn α={v['sklearn']:.6g}  "
+                         f"playground={v['playground']:.6g}")
+    if e.notes:
+        lines += ["", "What this means"] + [f"  - {note}" for note in e.notes]
+    return "\n".join(lines)
+
+
+def as_dict(e: Explanation) -> dict[str, Any]:
+    return {
+        "model": e.model_name, "optimizer": e.optimizer, "n_rows": e.n_rows, "n_samples": e.n_samples,
+        "batch_size": e.batch_size, "learning_rate": e.learning_rate, "step": e.step,
+        "data_loss": e.data_loss, "total_loss": e.total_loss, "penalty_loss": e.penalty_loss,
+        "penalties": [{"layer": p.layer, "weight": p.weight, "regularizer": repr(p.regularizer), "value": p.value}
+                      for p in e.penalties],
+        "gradients": {_key(k): {"data": g.data.tolist(), "penalty": g.penalty.tolist(), "data_norm": g.data_norm,
+                                "penalty_norm": g.penalty_norm, "ratio": g.ratio}
+                      for k, g in e.gradients.items()},
+        "updates": {_key(k): {"data": u.data.tolist(), "penalty": u.penalty.tolist(), "decay": u.decay.tolist(),
+                              "norms": u.norms(), "shrink_factor": u.shrink_factor}
+                    for k, u in e.updates.items()},
+        "strengths": {_key(k): t.to_dict() for k, t in e.strengths.items()},
+        "decay_vs_l2": {_key(k): {"decay_step": c.decay_step.tolist(), "l2_step": c.l2_step.tolist(),
+                                  "ratio": c.ratio, "identical": c.identical} for k, c in e.decay_vs_l2.items()},
+        "notes": list(e.notes),
+    }
+
+
+def as_html(e: Explanation) -> str:
+    """The text report's sections as HTML tables (for Jupyter's rich display)."""
+    def table(header: list[str], rows: list[list[Any]]) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    loss_rows = [["data loss", "", f"{e.data_loss:.6f}"]]
+    loss_rows += [[f"penalty {p.layer}/{p.weight}", repr(p.regularizer), f"{p.value:.6f}"] for p in e.penalties]
+    loss_rows.append(["total loss", "", f"{e.total_loss:.6f}"])
+    grad_rows = [[_key(k), f"{g.data_norm:.5g}", f"{g.penalty_norm:.5g}", f"{g.ratio:.4g}"]
+                 for k, g in e.gradients.items()]
+    update_rows = [[_key(k), *(f"{v:.5g}" for v in u.norms().values()),
+                    "-" if u.shrink_factor is None else f"{u.shrink_factor:.6g}"] for k, u in e.updates.items()]
+    parts = [f"<h4>Explanation of {html.escape(e.model_name)} — {html.escape(e.optimizer)}, step {e.step}</h4>",
+             table(["term", "regularizer", "value"], loss_rows),
+             table(["weight", "‖data grad‖", "‖penalty grad‖", "penalty/data"], grad_rows),
+             table(["weight", "‖data step‖", "‖penalty step‖", "‖decay step‖", "shrink factor"], update_rows)]
+    if e.notes:
+        parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in e.notes) + "</ul>")
+    return "<div class='glassnet-explanation'>" + "".join(parts) + "</div>"
