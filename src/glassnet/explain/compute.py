@@ -6,8 +6,9 @@ part and its penalty part, for the current weights and optimizer state — witho
 - Updates: the optimizer's next step, computed on *copies* of its state.
   ``data`` is the step the data gradient alone would take; ``penalty`` is what the penalty gradient adds
   (step(data + penalty) − step(data)); ``decay`` is the decoupled weight decay −(w·wd)·lr. For SGD the step is
-  linear in the gradient, so the penalty part of an L2 kernel is exactly −lr·2·l2·W; for Adam and RMSprop it is
-  not proportional to W, because the step divides by the running gradient scale.
+  linear in the gradient, so the penalty part is SGD's step of the penalty gradient alone, −lr·penalty — for an L2
+  kernel exactly −lr·2·l2·W; for Adam and RMSprop it is not proportional to W, because the step divides by the
+  running gradient scale. The three parts add up to the real step up to float rounding (ulps).
 """
 
 from __future__ import annotations
@@ -87,10 +88,12 @@ class DecayComparison:
     """Decoupled decay of one weight next to the coupled L2 with the same coefficient (κ = wd)."""
 
     decay_step: np.ndarray   # −(w·wd)·lr, what the optimizer does
-    l2_step: np.ndarray      # step(g + wd·w) − step(g), what an L2 penalty with κ = wd would do
+    l2_step: np.ndarray      # step(g + wd·w) − step(g): what an L2 penalty with κ = wd adds to the *next* step
 
     @property
     def identical(self) -> bool:
+        """Whether the *next* steps agree. With momentum they do, yet the L2 gradient also stays in the momentum
+        buffer and acts again later (1/(1 − μ) times in all), which decoupled decay never does."""
         return bool(np.allclose(self.decay_step, self.l2_step, rtol=1e-6, atol=0))
 
     @property
@@ -159,7 +162,13 @@ def compute(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.n
         l2 = l2_factor(w.regularizer)
         if plain_sgd and (l2 or decayed):
             factor = 1 - 2 * lr * (l2 or 0.0) - lr * (optimizer.weight_decay if decayed else 0.0)
-        updates[key] = UpdateParts(d_step, t_step - d_step, decay, factor)
+        if isinstance(optimizer, SGD) and not clips:
+            # SGD's step is linear in g: the penalty part is SGD's step of the penalty gradient alone, −lr·p —
+            # for L2 exactly −lr·2·l2·W as SGD computes it (its momentum carries it on to later steps).
+            penalty_step = -(gradients[key].penalty.astype(w.dtype) * w.dtype.type(lr))
+        else:
+            penalty_step = t_step - d_step
+        updates[key] = UpdateParts(d_step, penalty_step, decay, factor)
         if decayed:
             index = keys.index(key)
             shifted = [gr + (w.dtype.type(optimizer.weight_decay) * w.value if i == index else 0)

@@ -41,10 +41,15 @@ def notes(model: Any, parts: dict[str, Any]) -> list[str]:
         out.append("Activity penalties depend on a layer's output, so their gradient flows back through every "
                    "layer below it (included in those weights' penalty parts).")
     if optimizer.weight_decay:
-        kind = ("equal to an L2 penalty with κ = wd (plain SGD)" if parts["plain_sgd"] else
-                "not an L2 penalty: the decay −lr·wd·w bypasses the "
-                f"{'momentum' if isinstance(optimizer, SGD) else 'adaptive scaling'} that an L2 gradient would go "
-                "through (see decay_vs_l2)")
+        if parts["plain_sgd"]:
+            kind = "equal to an L2 penalty with κ = wd (plain SGD: both shrink w by lr·wd·w per step)"
+        elif isinstance(optimizer, SGD) and optimizer.momentum:
+            mu = optimizer.momentum
+            kind = (f"not an L2 penalty: the next step is the same, but an L2 gradient also enters the momentum "
+                    f"buffer and keeps acting, 1/(1 − μ) = {1 / (1 - mu):.4g}× in all, while the decay acts once")
+        else:
+            kind = ("not an L2 penalty: the decay −lr·wd·w bypasses the adaptive scaling an L2 gradient goes "
+                    "through (see decay_vs_l2)")
         out.append(f"Decoupled weight_decay={optimizer.weight_decay} is {kind}.")
     if isinstance(optimizer, (Adam, RMSprop)):
         out.append(f"{type(optimizer).__name__} divides each step by a running gradient scale, so the penalty part "
@@ -73,7 +78,7 @@ def as_text(e: Explanation) -> str:
         lines.append(f"  {_key(key):24s} {n['data']:12.5g} {n['penalty']:12.5g} {n['decay']:12.5g}  {factor}")
     if e.decay_vs_l2:
         lines += ["", "Decoupled weight decay vs an L2 penalty with the same coefficient (κ = wd)",
-                  f"  {'weight':24s} {'‖decay step‖':>14s} {'‖L2 step‖':>12s} {'ratio':>8s}  same?"]
+                  f"  {'weight':24s} {'‖decay step‖':>14s} {'‖L2 step‖':>12s} {'ratio':>8s}  same next step?"]
         for key, c in e.decay_vs_l2.items():
             decay_norm = float((c.decay_step.astype(float) ** 2).sum() ** 0.5)
             l2_norm = float((c.l2_step.astype(float) ** 2).sum() ** 0.5)
