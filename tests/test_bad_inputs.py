@@ -4,7 +4,8 @@ and leaves the model unchanged.
 Messages follow Keras's form and end like ``... Received: units=0``. Every case checks, with ``match=``, that the
 argument's name and the received value are in the message. Every case on an existing model snapshots the weights,
 the optimizer's ``iterations`` and slot arrays, ``built`` (model and layers), the layer list, the compiled
-optimizer/loss and the model's random generator, and compares them bitwise after the rejected call.
+optimizer/loss, each weight's regularizer, the compile-level regularization and the model's random generator, and
+compares them bitwise after the rejected call.
 """
 
 from __future__ import annotations
@@ -31,6 +32,17 @@ Y_BIN = np.array([0.0, 1.0] * 6)
 Y_SPARSE = np.arange(12) % 3
 Y_ONEHOT = np.eye(3)[Y_SPARSE]
 OPTIMIZERS = [SGD, Adam, AdamW, RMSprop, Adagrad]
+
+
+def _with(array: np.ndarray, index: tuple[int, ...], value: float) -> np.ndarray:
+    out = np.array(array, dtype=np.float64 if array.dtype.kind != "f" else array.dtype)
+    out[index] = value
+    return out
+
+
+X_NAN, X_INF = _with(X, (2, 1), NAN), _with(X, (0, 3), -INF)
+Y_NAN, Y_INF = _with(Y_BIN, (5,), NAN), _with(Y_BIN, (0,), INF)
+X_3D = X.reshape(12, 2, 2)
 
 
 def rx(*parts: str) -> str:
@@ -87,6 +99,9 @@ def snapshot(model: Sequential) -> dict[str, Any]:
         "learning_rate": None if optimizer is None else optimizer.learning_rate,
         "slots": None if optimizer is None else [{k: v.copy() for k, v in s.items()} for s in optimizer.slots],
         "rng": copy.deepcopy(model._rng.bit_generator.state),
+        "regularizers": [(w.path, id(w.regularizer), w.regularizer_source) for w in model.weights],
+        "compile_regularization": model.compile_regularization,
+        "last_fit": copy.deepcopy(model.last_fit),
     }
 
 
@@ -99,7 +114,8 @@ def assert_unchanged(model: Sequential, before: dict[str, Any]) -> None:
     assert len(after["weights"]) == len(before["weights"]), "number of weights changed"
     for i, (a, b) in enumerate(zip(after["weights"], before["weights"])):
         assert _same_array(a, b), f"weight {i} changed"
-    for key in ("built", "layers", "layers_built", "optimizer", "loss", "iterations", "rng"):
+    for key in ("built", "layers", "layers_built", "optimizer", "loss", "iterations", "rng", "regularizers",
+                "compile_regularization", "last_fit"):
         assert after[key] == before[key], f"{key} changed: {before[key]!r} -> {after[key]!r}"
     lr_a, lr_b = after["learning_rate"], before["learning_rate"]
     assert lr_a == lr_b or (lr_a != lr_a and lr_b != lr_b), "learning_rate changed"
@@ -223,6 +239,79 @@ def test_unknown_initializer_or_constraint_name(kwargs, valid):
 ])
 def test_compile_rejects(trained, kwargs, error, pattern):
     assert_rejected(trained, error, pattern, lambda m: m.compile(**kwargs))
+
+
+@pytest.mark.parametrize(("kwargs", "error", "pattern"), [
+    pytest.param({"regularizer": "l3"}, ValueError, rx("'l1'", "'l2'", "Received: regularizer='l3'"),
+                 id="regularizer-unknown-name"),
+    pytest.param({"regularizer": 0.01}, TypeError, rx("`regularizer`", r"Received: regularizer=0\.01"),
+                 id="regularizer-bare-number"),
+    pytest.param({"regularizer": L2}, TypeError, rx("`regularizer`", r"Received: regularizer=<class '[\w.]*L2'>"),
+                 id="regularizer-class"),
+    pytest.param({"regularize_bias": "yes"}, TypeError, rx("`regularize_bias`", "Received: regularize_bias='yes'"),
+                 id="regularize_bias-string"),
+    pytest.param({"lam": -0.7}, ValueError, rx("`lam`", r"Received: lam=-0\.7"), id="lam-negative"),
+    pytest.param({"lam": NAN}, ValueError, rx("`lam`", "Received: lam=nan"), id="lam-nan"),
+    pytest.param({"lam": "0.7"}, TypeError, rx("`lam`", r"Received: lam='0\.7'"), id="lam-string"),
+    pytest.param({"lam": 0.7, "n_samples": 0}, ValueError, rx("`n_samples`", "Received: n_samples=0"),
+                 id="n_samples-0"),
+    pytest.param({"lam": 0.7, "n_samples": 2.5}, TypeError, rx("`n_samples`", r"Received: n_samples=2\.5"),
+                 id="n_samples-float"),
+    pytest.param({"n_samples": 100}, ValueError, rx("`n_samples`", "`lam", "Received: n_samples=100, lam=None"),
+                 id="n_samples-without-lam"),
+    pytest.param({"lam": 0.7, "regularizer": L2(0.01)}, ValueError,
+                 rx("`?lam`?", r"Received: regularizer=L2\(l2=0\.01\), lam=0\.7"), id="lam-and-L2"),
+    pytest.param({"lam": 0.7, "regularizer": "l1"}, ValueError, rx("`lam`", "Received: regularizer='l1', lam=0.7"),
+                 id="lam-with-l1"),
+])
+def test_compile_regularization_rejects(trained, kwargs, error, pattern):
+    assert_rejected(trained, error, pattern,
+                    lambda m: m.compile(optimizer="sgd", loss="binary_crossentropy", **kwargs))
+
+
+def test_evaluate_needs_m_for_compile_lam():
+    model = Sequential([Input(shape=(4,)), Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer="sgd", loss="binary_crossentropy", lam=0.7)
+    assert_rejected(model, ValueError, rx("evaluate", "n_samples", r"Received: lam=0\.7, n_samples=None"),
+                    lambda m: m.evaluate(X, Y_BIN))
+
+
+@pytest.mark.parametrize(("make", "error", "pattern"), [
+    pytest.param(lambda: L2.from_lecture(-0.7, 100), ValueError, rx("`lam`", r"Received: lam=-0\.7"),
+                 id="from_lecture-lam-negative"),
+    pytest.param(lambda: L2.from_lecture(0.7, 0), ValueError, rx("`m`", "Received: m=0"), id="from_lecture-m-0"),
+    pytest.param(lambda: L2.from_lecture(0.7, 2.5), TypeError, rx("`m`", r"Received: m=2\.5"),
+                 id="from_lecture-m-float"),
+    pytest.param(lambda: glassnet.regularizers.convert(0.01, "keras", "pytorch"), ValueError,
+                 rx("`to`", "'lecture'", "'torch'", "Received: to='pytorch'"), id="convert-unknown-convention"),
+    pytest.param(lambda: glassnet.regularizers.convert(0.01, "adamw", "keras"), ValueError,
+                 rx("Decoupled", "Received: from_='adamw'"), id="convert-decoupled"),
+    pytest.param(lambda: glassnet.regularizers.convert(0.01, "keras", "lecture"), ValueError,
+                 rx("lecture", "Received: n_samples=None"), id="convert-lecture-without-m"),
+    pytest.param(lambda: glassnet.regularizers.convert(-0.01, "keras", "torch"), ValueError,
+                 rx("`value`", r"Received: value=-0\.01"), id="convert-negative"),
+])
+def test_lecture_strength_rejects(make, error, pattern):
+    with pytest.raises(error, match=pattern):
+        make()
+
+
+@pytest.mark.parametrize(("call", "error", "pattern"), [
+    pytest.param(lambda m: m.explain(X_NAN, Y_BIN), ValueError, rx("`x`", r"Received: x with nan at index \(2, 1\)"),
+                 id="x-nan"),
+    pytest.param(lambda m: m.explain(X, Y_BIN[:5]), ValueError, rx("Received: x with 12 rows, y with 5 rows"),
+                 id="x-y-lengths"),
+    pytest.param(lambda m: m.explain(X, _with(Y_BIN, (1,), 2)), ValueError, rx("`y`", "Received: y containing " + num(2)),
+                 id="bce-label-2"),
+    pytest.param(lambda m: m.explain(X, Y_BIN, batch_size=0), ValueError, rx("`batch_size`", "Received: batch_size=0"),
+                 id="batch_size-0"),
+    pytest.param(lambda m: m.explain(X, Y_BIN, n_samples=0), ValueError, rx("`n_samples`", "Received: n_samples=0"),
+                 id="n_samples-0"),
+    pytest.param(lambda m: m.explain(X, Y_BIN, train_batch_size=-1), ValueError,
+                 rx("`train_batch_size`", "Received: train_batch_size=-1"), id="train_batch_size-neg"),
+])
+def test_explain_rejects(trained, call, error, pattern):
+    assert_rejected(trained, error, pattern, call)
 
 
 # --- Dense and other layers ------------------------------------------------------------------------------------------
@@ -419,15 +508,6 @@ def test_evaluate_predict_argument(trained, call, error, pattern):
 
 
 # --- fit / evaluate / predict: data ----------------------------------------------------------------------------------
-def _with(array: np.ndarray, index: tuple[int, ...], value: float) -> np.ndarray:
-    out = np.array(array, dtype=np.float64 if array.dtype.kind != "f" else array.dtype)
-    out[index] = value
-    return out
-
-
-X_NAN, X_INF = _with(X, (2, 1), NAN), _with(X, (0, 3), -INF)
-Y_NAN, Y_INF = _with(Y_BIN, (5,), NAN), _with(Y_BIN, (0,), INF)
-X_3D = X.reshape(12, 2, 2)
 BAD_DATA = [  # (x, y, error, pattern) shared by fit and evaluate
     pytest.param(X, Y_BIN[:11], ValueError, rx("`x`", "`y`", "same number of samples",
                                                  "Received: x with 12 rows, y with 11 rows"), id="x-y-lengths"),
@@ -457,7 +537,8 @@ BAD_DATA = [  # (x, y, error, pattern) shared by fit and evaluate
     pytest.param(X, None, TypeError, rx("`y`", "Received: y=None"), id="y-None"),
     pytest.param(X, np.array(["0", "1"] * 6), TypeError, rx("`y`", "numeric", "Received: y with dtype <U1"),
                  id="y-strings"),
-    pytest.param(X * (1 + 1j), Y_BIN, TypeError, rx("`x`", "Received: x with dtype complex128"), id="x-complex"),
+    # X is float32, so X·(1 + 1j) is complex64.
+    pytest.param(X * (1 + 1j), Y_BIN, TypeError, rx("`x`", "Received: x with dtype complex64"), id="x-complex"),
     pytest.param(X, np.ones((12, 2)), ValueError, rx("`y`", r"\(n, 1\)", r"Received: y with shape \(12, 2\)"),
                  id="y-wrong-width"),
 ]
@@ -845,6 +926,8 @@ def _reject_many(model: Sequential) -> None:
         lambda m: m.set_weights([w + 1 for w in m.get_weights()[:-1]] + [np.zeros(5)]),
         lambda m: m.compile(optimizer="sgd", loss=None),
         lambda m: m.compile(optimizer="sgd", loss="mse", metrics=["bogus"]),
+        lambda m: m.compile(optimizer="sgd", loss="mse", regularizer="l2", lam=-1.0),
+        lambda m: m.explain(X_NAN, Y_BIN),
         lambda m: m.add("dense"),
     ]
     for call in calls:

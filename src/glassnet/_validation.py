@@ -32,10 +32,11 @@ def check_nonnegative_float(name: str, value: Any) -> float:
 
 def check_positive_float(name: str, value: Any) -> float:
     """Return ``value`` as ``float`` if it is a finite real number > 0."""
-    number = check_nonnegative_float(name, value)
-    if number == 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Argument `{name}` must be a finite number > 0. Received: {name}={value!r}")
+    if not math.isfinite(value) or value <= 0:
         raise ValueError(f"Argument `{name}` must be a finite number > 0. Received: {name}={value!r}")
-    return number
+    return float(value)
 
 
 def check_unit_interval(name: str, value: Any, *, closed_right: bool = False) -> float:
@@ -53,13 +54,15 @@ def check_optional_clip(name: str, value: Any) -> float | None:
 
 
 def as_float_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
-    """Convert array-like numeric data to ``dtype`` without copying when it already is; reject NaN/inf."""
+    """Convert array-like real numeric data to ``dtype`` without copying when it already is; reject NaN/inf."""
+    if value is None:
+        raise TypeError(f"Argument `{name}` must be a numeric array. Received: {name}=None")
     try:
         array = np.asarray(value)
     except Exception as exc:  # noqa: BLE001 - any conversion failure is a type problem of the argument
         raise TypeError(f"Argument `{name}` must be a numeric array. Received: {name} of type "
                         f"{type(value).__name__}") from exc
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+    if array.dtype == object or array.dtype.kind not in "biuf":
         raise TypeError(f"Argument `{name}` must be a numeric array. Received: {name} with dtype {array.dtype}")
     if array.ndim == 0:
         raise ValueError(f"Argument `{name}` must have a batch dimension. Received: {name} with shape ()")

@@ -27,7 +27,9 @@ def floatx() -> str:
 def set_floatx(value: str) -> None:
     """Set the default float type for models built from now on: ``'float32'`` or ``'float64'``."""
     global _floatx
-    _floatx = standardize_dtype(value).name
+    if value is None:
+        raise ValueError(f"Argument `value` must be one of {list(_ALLOWED)}. Received: value=None")
+    _floatx = standardize_dtype(value, "value").name
 
 
 def standardize_dtype(dtype: object, argument: str = "dtype") -> np.dtype:

@@ -72,6 +72,14 @@ class History(Callback):
             self.history.setdefault(key, []).append(value)
 
 
+def _check_count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"Argument `{name}` must be an integer ≥ 0. Received: {name}={value!r}")
+    if value < 0:
+        raise ValueError(f"Argument `{name}` must be an integer ≥ 0. Received: {name}={value!r}")
+    return value
+
+
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs (Keras 3 semantics).
 
@@ -86,10 +94,13 @@ class EarlyStopping(Callback):
         super().__init__()
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"Argument `mode` must be one of ['auto', 'max', 'min']. Received: mode={mode!r}")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"Argument `patience` must be an integer ≥ 0. Received: patience={patience!r}")
+        patience = _check_count("patience", patience)
+        start_from_epoch = _check_count("start_from_epoch", start_from_epoch)
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)):
+            raise TypeError(f"Argument `min_delta` must be a number. Received: min_delta={min_delta!r}")
         self.monitor, self.patience, self.verbose = monitor, patience, verbose
-        self.min_delta = abs(check_nonnegative_float("min_delta", abs(min_delta)))
+        # Keras takes |min_delta| whatever its sign; the direction comes from `mode`.
+        self.min_delta = check_nonnegative_float("min_delta", abs(min_delta))
         self.baseline, self.restore_best_weights = baseline, restore_best_weights
         self.start_from_epoch = start_from_epoch
         if mode == "auto":

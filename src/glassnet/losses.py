@@ -52,15 +52,16 @@ class Loss:
     def sample_gradients(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype) -> np.ndarray:
-        """Check targets for this loss and shape them like the output ``(B, K)``; errors name ``y``."""
-        y = y.astype(dtype, copy=False)
-        if y.ndim == 1:
-            y = y.reshape(-1, 1)
-        if y.ndim != 2 or y.shape[1] != n_outputs:
-            raise ValueError(f"Targets `y` must have shape (n, {n_outputs}) to match the model's output "
-                             f"(or (n,) when it has one output). Received: y with shape {y.shape}")
-        return y
+    def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype, name: str = "y") -> np.ndarray:
+        """Check targets for this loss and shape them like the output ``(B, K)``; errors name ``name``."""
+        shaped = y.astype(dtype, copy=False)
+        if shaped.ndim == 1 and n_outputs == 1:
+            shaped = shaped.reshape(-1, 1)
+        if shaped.ndim != 2 or shaped.shape[1] != n_outputs:
+            hint = " (integer class labels need sparse_categorical_crossentropy)" if y.ndim == 1 else ""
+            raise ValueError(f"Targets `{name}` must have shape (n, {n_outputs}) to match the model's output "
+                             f"(or (n,) when it has one output){hint}. Received: {name} with shape {y.shape}")
+        return shaped
 
     def get_config(self) -> dict[str, Any]:
         return {"from_logits": self.from_logits} if self.link else {}
@@ -98,12 +99,12 @@ class BinaryCrossentropy(Loss):
     def sample_gradients_from_logits(self, y, z):
         return (sigmoid(z) - y) / z.shape[-1]
 
-    def prepare_targets(self, y, n_outputs, dtype):
+    def prepare_targets(self, y, n_outputs, dtype, name="y"):
         if np.any((y < 0) | (y > 1)):
             bad = y[(y < 0) | (y > 1)].reshape(-1)[0]
-            raise ValueError("binary_crossentropy needs targets `y` in [0, 1] (class labels 0 and 1). "
-                             f"Received: y containing {bad!r}")
-        return super().prepare_targets(y, n_outputs, dtype)
+            raise ValueError(f"binary_crossentropy needs targets `{name}` in [0, 1] (class labels 0 and 1). "
+                             f"Received: {name} containing {float(bad)!r}")
+        return super().prepare_targets(y, n_outputs, dtype, name)
 
 
 class CategoricalCrossentropy(Loss):
@@ -170,17 +171,18 @@ class SparseCategoricalCrossentropy(Loss):
         grad[np.arange(len(y)), y] -= 1
         return grad
 
-    def prepare_targets(self, y, n_outputs, dtype):
+    def prepare_targets(self, y, n_outputs, dtype, name="y"):
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.reshape(-1)
         if y.ndim != 1:
-            raise ValueError("sparse_categorical_crossentropy needs integer class labels `y` of shape (n,) or "
-                             f"(n, 1). Received: y with shape {y.shape}")
+            raise ValueError(f"sparse_categorical_crossentropy needs integer class labels `{name}` of shape (n,) "
+                             f"or (n, 1). Received: {name} with shape {y.shape}")
         labels = y.astype(np.int64)
         if np.any(labels != y) or np.any(labels < 0) or np.any(labels >= n_outputs):
             bad = y[(labels != y) | (labels < 0) | (labels >= n_outputs)][0]
-            raise ValueError(f"sparse_categorical_crossentropy needs integer labels `y` in [0, {n_outputs - 1}] "
-                             f"for a model with {n_outputs} outputs. Received: y containing {bad!r}")
+            raise ValueError(f"sparse_categorical_crossentropy needs integer labels `{name}` in "
+                             f"[0, {n_outputs - 1}] for a model with {n_outputs} outputs. "
+                             f"Received: {name} containing {float(bad)!r}")
         return labels
 
 

@@ -26,7 +26,7 @@ from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
 from . import training
-from ._validation import describe
+from ._validation import as_float_array, describe
 from .backend import floatx, standardize_dtype
 from .errors import NotCompiledError
 from .layers.base import Gradient, Layer, Weight, unique_name
@@ -113,19 +113,26 @@ class Sequential:
         if isinstance(layer, Input):
             if self._layers or self._input_shape is not None:
                 raise ValueError("An Input can only be the first item of a Sequential. "
-                                 f"Received: {layer!r} after {len(self._layers)} layer(s)")
+                                 f"Received: layer={layer!r} after {len(self._layers)} layer(s)")
             self._input_shape = (None, *layer.shape)
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Only glassnet layers can be added to a Sequential. Received: layer={describe(layer)}")
         if any(layer is existing for existing in self._layers):
             raise ValueError(f"Layer {layer.name!r} is already in this model. Received: layer={layer!r}")
+        before = (self._input_shape, self.built)
         if not self._layers and self._input_shape is None and getattr(layer, "declared_input_shape", None):
             self._input_shape = layer.declared_input_shape
         self._layers.append(layer)
         self.built = False
         if self._input_shape is not None:
-            self.build(self._input_shape)
+            try:
+                self.build(self._input_shape)
+            except (ValueError, TypeError):
+                # All or nothing: a layer that cannot be built is not added.
+                self._layers.pop()
+                self._input_shape, self.built = before
+                raise
 
     def output_shape_for(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         shape = tuple(input_shape)
@@ -174,15 +181,22 @@ class Sequential:
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Replace all weights (same order and shapes as :meth:`get_weights`); checked fully before any change."""
         own = self.weights
-        if not isinstance(weights, (list, tuple)) or len(weights) != len(own):
-            raise ValueError(f"Argument `weights` must be a list of {len(own)} arrays with shapes "
-                             f"{[w.shape for w in own]}. Received: {describe(weights)}")
+        expected = f"a list of {len(own)} arrays with shapes {[w.shape for w in own]}"
+        if not isinstance(weights, (list, tuple)):
+            raise ValueError(f"Argument `weights` must be {expected}. Received: weights={describe(weights)}")
+        if len(weights) != len(own):
+            received = [getattr(np.asarray(w), "shape", None) for w in weights]
+            raise ValueError(f"Argument `weights` must be {expected}. "
+                             f"Received: {len(weights)} arrays with shapes {received}")
         arrays = []
-        for target, value in zip(own, weights):
+        for index, (target, value) in enumerate(zip(own, weights)):
             array = np.asarray(value)
-            if array.shape != target.shape or not np.issubdtype(array.dtype, np.number):
-                raise ValueError(f"Weight {target.path} expects a numeric array of shape {target.shape}. "
-                                 f"Received: {describe(array)}")
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"Argument `weights[{index}]` ({target.path}) must be a numeric array. "
+                                f"Received: weights[{index}] with dtype {array.dtype}")
+            if array.shape != target.shape:
+                raise ValueError(f"Argument `weights[{index}]` ({target.path}) must have shape {target.shape}. "
+                                 f"Received: weights[{index}] with shape {array.shape}")
             arrays.append(array)
         for target, array in zip(own, arrays):
             target.value[...] = array
@@ -267,7 +281,7 @@ class Sequential:
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
         """Predict on one batch, like calling a Keras model eagerly. Builds the model if needed."""
-        x = np.asarray(x)
+        x = as_float_array("x", x, self.dtype or np.dtype(floatx()))
         if not self.built:
             self.build((None, *x.shape[1:]))
         return self.forward(x.astype(self.dtype, copy=False), training=training, rng=self._rng)

@@ -211,6 +211,9 @@ def get(identifier: Any, argument: str = "regularizer") -> Regularizer | None:
             return _BY_NAME[identifier]()
         raise ValueError(f"Unknown regularizer. Expected one of {sorted(_BY_NAME)}. "
                          f"Received: {argument}={identifier!r}")
+    if isinstance(identifier, type):
+        raise TypeError(f"Argument `{argument}` must be a regularizer instance, not a class. "
+                        f"Received: {argument}={identifier!r} (did you mean {identifier.__name__}()?)")
     if callable(identifier):
         return FunctionRegularizer(identifier)
     raise TypeError(f"Argument `{argument}` must be None, a name, a glassnet.regularizers.Regularizer or a "

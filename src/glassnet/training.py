@@ -57,16 +57,17 @@ def _check_xy(model: Sequential, x: Any, y: Any, sample_weight: Any, names: tupl
         raise ValueError(f"Arguments `{x_name}` and `{y_name}` must have the same number of samples. "
                          f"Received: {x_name} with {x.shape[0]} rows, {y_name} with {raw_y.shape[0]} rows")
     n_outputs = model.output_shape_for((None, x.shape[1]))[-1]
-    try:
-        y = model.loss.prepare_targets(raw_y, n_outputs, x.dtype)
-    except ValueError as exc:
-        raise ValueError(str(exc).replace("`y`", f"`{y_name}`")) from None
+    y = model.loss.prepare_targets(raw_y, n_outputs, x.dtype, y_name)
     weights = None
     if sample_weight is not None:
         weights = as_float_array(w_name, sample_weight, x.dtype)
-        if weights.shape != (x.shape[0],) or np.any(weights < 0):
+        if weights.shape != (x.shape[0],):
             raise ValueError(f"Argument `{w_name}` must be {x.shape[0]} non-negative numbers, one per sample. "
-                             f"Received: {describe(weights)}")
+                             f"Received: {w_name} with shape {weights.shape}")
+        if np.any(weights < 0):
+            index = int(np.argmax(weights < 0))
+            raise ValueError(f"Argument `{w_name}` must be {x.shape[0]} non-negative numbers, one per sample. "
+                             f"Received: {w_name} containing {float(weights[index])!r} at index {index}")
     return x, y, weights
 
 
@@ -117,6 +118,8 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     initial weights: the same seed gives bitwise-identical training.
     """
     model.require_compiled("fit", needs_strength=False)
+    if not model.layers:
+        raise ValueError("Cannot fit an empty Sequential: add layers first. Received: 0 layers")
     batch_size = check_positive_int("batch_size", batch_size)
     epochs = check_positive_int("epochs", epochs)
     verbose = _check_verbose(verbose)
@@ -125,6 +128,9 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
         raise TypeError(f"Argument `shuffle` must be a bool. Received: shuffle={shuffle!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
         raise ValueError(f"Argument `seed` must be a non-negative integer or None. Received: seed={seed!r}")
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError("Argument `callbacks` must be a list of glassnet.callbacks.Callback. "
+                        f"Received: callbacks={describe(callbacks)}")
     callback_list = list(callbacks or [])
     for callback in callback_list:
         if not isinstance(callback, callbacks_module.Callback):

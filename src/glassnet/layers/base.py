@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import regularizers
+from .._validation import as_float_array
 from ..backend import floatx
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
@@ -123,7 +124,7 @@ class Layer:
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
         """Run the layer on ``x`` (building it first if needed), like calling a Keras layer eagerly."""
-        x = np.asarray(x)
+        x = as_float_array("x", x, self.dtype if self.built else np.dtype(floatx()))
         if not self.built:
             self.build((None, *x.shape[1:]), np.dtype(floatx()), np.random.default_rng())
         return self.forward(x.astype(self.dtype, copy=False), training)

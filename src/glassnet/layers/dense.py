@@ -50,6 +50,9 @@ class Dense(Layer):
         input_shape = kwargs.pop("input_shape", None)
         if "input_dim" in kwargs:
             input_shape = (kwargs.pop("input_dim"),)
+        if input_shape is not None and not isinstance(input_shape, (tuple, list)):
+            raise TypeError("Argument `input_shape` must be a tuple of positive integers. "
+                            f"Received: input_shape={input_shape!r}")
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to Dense: {kwargs}")
         super().__init__(name=name, activity_regularizer=activity_regularizer)

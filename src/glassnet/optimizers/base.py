@@ -77,9 +77,16 @@ class Optimizer:
         if self._weights is not None:
             raise ValueError("`exclude_from_weight_decay()` can only be called before the optimizer's first step. "
                              f"Received: a call after {self.iterations} step(s)")
+        if var_names is not None and (not isinstance(var_names, (list, tuple)) or
+                                      not all(isinstance(n, str) for n in var_names)):
+            raise TypeError(f"Argument `var_names` must be a list of strings. Received: var_names={var_names!r}")
+        try:
+            pattern = re.compile("|".join(var_names)) if var_names else None
+        except re.error as exc:
+            raise ValueError(f"Argument `var_names` must hold valid regular expressions ({exc}). "
+                             f"Received: var_names={list(var_names)!r}") from None
         self._exclude_ids = {id(v) for v in (var_list or [])}
-        names = [str(n) for n in (var_names or [])]
-        self._exclude_pattern = re.compile("|".join(names)) if names else None
+        self._exclude_pattern = pattern
 
     def uses_weight_decay(self, weight: Any) -> bool:
         """Whether decoupled decay applies to ``weight`` (a :class:`glassnet.layers.Weight`)."""
