@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip
 WHEELS := $(wildcard /opt/wheels)
 PIPFLAGS := --disable-pip-version-check --quiet $(if $(WHEELS),--find-links $(WHEELS))
 
-.PHONY: test demo lint clean
+.PHONY: test demo clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1,5 +1,5 @@
 """The demo (examples/demo.py) runs, and its table says what the docs claim: L2 shrinks every kernel, both models
-still classify well, and the penalties shown are the ones the library charges."""
+still classify well, and the penalties shown are the ones the library charges. Every README snippet runs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import importlib.util
 import io
 import math
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 DEMO_PATH = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
+README_PATH = Path(__file__).resolve().parents[1] / "README.md"
 # Few epochs keep the test fast; 20 are enough for > 95 % validation accuracy on seeds 0-9 (checked when written).
 EPOCHS = 20
 
@@ -103,3 +105,23 @@ def test_prints_the_table_and_the_explanation(run, demo):
         assert label in printed, label
     assert "(...) = not charged" in printed
     assert "1 - 2*lr*0.01" in printed
+
+
+def python_blocks(markdown: str) -> list[str]:
+    """The ```python code blocks of a Markdown text, in order."""
+    return re.findall(r"^```python\n(.*?)^```", markdown, flags=re.DOTALL | re.MULTILINE)
+
+
+def test_readme_snippets_run():
+    """Every Python snippet in the README runs, in order, in one namespace (later ones use earlier names)."""
+    blocks = python_blocks(README_PATH.read_text(encoding="utf-8"))
+    assert len(blocks) >= 3
+    namespace: dict[str, Any] = {}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for block in blocks:
+            exec(compile(block, str(README_PATH), "exec"), namespace)  # noqa: S102 - our own README
+    # The outputs the README states in its comments.
+    lines = printed.getvalue().splitlines()
+    assert "(2, 25)" in lines and "9.1" in lines and "0.02" in lines
+    assert "L2.from_lecture(lam=0.7, m=400)" in lines

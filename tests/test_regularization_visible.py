@@ -250,6 +250,7 @@ def test_history_split_sums_exactly_and_names_every_term(capsys):
 OPTIMIZERS = {
     "sgd": lambda: glassnet.SGD(0.1),
     "sgd_momentum_decay": lambda: glassnet.SGD(0.1, momentum=0.9, weight_decay=0.01),
+    "sgd_nesterov": lambda: glassnet.SGD(0.1, momentum=0.9, nesterov=True),
     "adam": lambda: glassnet.Adam(0.01),
     "adamw": lambda: glassnet.AdamW(0.01, weight_decay=0.05),
     "rmsprop_clip": lambda: glassnet.RMSprop(0.01, clipnorm=0.1),

@@ -6,8 +6,8 @@ part and its penalty part, for the current weights and optimizer state — witho
 - Updates: the optimizer's next step, computed on *copies* of its state.
   ``data`` is the step the data gradient alone would take; ``penalty`` is what the penalty gradient adds
   (step(data + penalty) − step(data)); ``decay`` is the decoupled weight decay −(w·wd)·lr. For SGD the step is
-  linear in the gradient, so the penalty part is SGD's step of the penalty gradient alone, −lr·penalty — for an L2
-  kernel exactly −lr·2·l2·W; for Adam and RMSprop it is not proportional to W, because the step divides by the
+  linear in the gradient, so the penalty part is SGD's step for the penalty gradient alone, −lr·penalty (Nesterov:
+  −(1 + μ)·lr·penalty) — for an L2 kernel exactly −lr·2·l2·W; for Adam and RMSprop it is not proportional to W, because the step divides by the
   running gradient scale. The three parts add up to the real step up to float rounding (ulps).
 """
 
@@ -163,9 +163,11 @@ def compute(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.n
         if plain_sgd and (l2 or decayed):
             factor = 1 - 2 * lr * (l2 or 0.0) - lr * (optimizer.weight_decay if decayed else 0.0)
         if isinstance(optimizer, SGD) and not clips:
-            # SGD's step is linear in g: the penalty part is SGD's step of the penalty gradient alone, −lr·p —
-            # for L2 exactly −lr·2·l2·W as SGD computes it (its momentum carries it on to later steps).
-            penalty_step = -(gradients[key].penalty.astype(w.dtype) * w.dtype.type(lr))
+            # SGD's step is linear in g, so the penalty part is SGD's step for the penalty gradient alone, from
+            # empty momentum: −lr·p (Nesterov: −(1 + μ)·lr·p) — for L2 exactly −lr·2·l2·W as SGD computes it.
+            # Momentum carries it on to later steps.
+            penalty_step = optimizer.update_step(gradients[key].penalty.astype(w.dtype), w.value,
+                                                 optimizer.init_slots(w.value), lr, step)
         else:
             penalty_step = t_step - d_step
         updates[key] = UpdateParts(d_step, penalty_step, decay, factor)
