@@ -378,4 +378,10 @@ class Sequential:
         text += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows[:1]] + [line]
         text += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows[1:]] + [line]
         text.append(f"Total params: {self.count_params()}")
+        plan = self.compile_regularization
+        if plan.regularizer is not None or plan.pending:
+            strength = repr(plan.regularizer) if plan.regularizer is not None else \
+                f"L2 with the lecture's λ = {plan.lam} (m is taken from the data at fit)"
+            biases = "kernels and biases" if plan.regularize_bias else "kernels"
+            text.append(f"compile() regularizer: {strength}, on {biases} without a regularizer of their own")
         print_fn("\n".join(text))

@@ -114,8 +114,8 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
         seed: int | None = None) -> callbacks_module.History:
     """Train for ``epochs`` passes over ``x``/``y``; returns a :class:`~glassnet.callbacks.History`.
 
-    ``seed`` (a glassnet addition) fixes shuffling, dropout masks and, if the model is not built yet, its
-    initial weights: the same seed gives bitwise-identical training.
+    ``seed`` (a glassnet addition) fixes shuffling and dropout masks, and — if the model is not built yet and has
+    no seed of its own — its initial weights: the same seeds give bitwise-identical training.
     """
     model.require_compiled("fit", needs_strength=False)
     if not model.layers:
@@ -159,8 +159,8 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
         model.set_compile_regularization(model.compile_regularization.with_training_size(x.shape[0]))
     rng = np.random.default_rng(seed) if seed is not None else model._rng
     model.last_fit = {"n_samples": int(x.shape[0]), "batch_size": batch_size}  # m and B, for explanations
-    if not model.built:
-        model.build((None, x.shape[1]), rng=rng)
+    if not model.built:  # the model's own seed decides its initial weights; fit's seed only if it has none
+        model.build((None, x.shape[1]), rng=model._rng if model.seed is not None else rng)
     n = x.shape[0]
     steps = math.ceil(n / batch_size)
     history = callbacks_module.History()
