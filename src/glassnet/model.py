@@ -58,7 +58,7 @@ class LossParts:
 
     @property
     def penalty(self) -> float:
-        return sum(float(term.value) for term in self.penalties)
+        return sum((float(term.value) for term in self.penalties), 0.0)
 
     @property
     def total(self) -> float:

@@ -85,12 +85,12 @@ class LossTotals:
         self.seen += n
 
     def running_loss(self) -> float:
-        return (self.data + sum(self.terms.values())) / self.seen
+        return (self.data + sum(self.terms.values(), 0.0)) / self.seen
 
     def logs(self) -> dict[str, float]:
         data = self.data / self.seen
         terms = {f"penalty/{key}": total / self.seen for key, total in self.terms.items()}
-        penalty = sum(terms.values())
+        penalty = sum(terms.values(), 0.0)
         return {"loss": data + penalty, "data_loss": data, "penalty_loss": penalty, **terms}
 
 
@@ -171,16 +171,17 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
                                                                  "verbose": verbose})
     metrics = model.make_metrics(y.shape[-1] if y.ndim == 2 else model.output_shape_for((None, x.shape[1]))[-1])
     model.stop_training = False
-    hooks.on_train_begin()
+    # Like Keras, every hook gets a logs dict, so callbacks written as lambda epoch, logs: ... work.
+    hooks.on_train_begin({})
     for epoch in range(epochs):
-        hooks.on_epoch_begin(epoch)
+        hooks.on_epoch_begin(epoch, {})
         for metric in metrics:
             metric.reset()
         totals = LossTotals()
         order = rng.permutation(n) if shuffle else None
         logs: dict[str, float] = {}
         for step, rows in enumerate(_batches(n, batch_size, order)):
-            hooks.on_train_batch_begin(step)
+            hooks.on_train_batch_begin(step, {})
             xb, yb = x[rows], y[rows]
             wb = None if sample_weight is None else sample_weight[rows]
             parts, output = model.train_step(xb, yb, wb, rng)
