@@ -5,9 +5,9 @@ Each test compares an analytic gradient ("mine") with central differences ("fini
 (relu/leaky_relu/elu at 0, |p − y| = 0 for MAE, |p − y| = δ for Huber, w = 0 for L1) so that the one-sided
 derivatives agree there.
 
-Levels: activations → losses → regularizers → single layers → whole models, where the data part, the penalty part
-and the total of every weight's :class:`~glassnet.layers.Gradient` are each checked against the matching part of
-:meth:`Sequential.loss_parts`.
+Levels: activations → losses → regularizers → single layers → whole models, where the data part, the
+penalty part and the total of every weight's :class:`~glassnet.layers.Gradient` are each checked against the
+matching part of :meth:`Sequential.loss_parts`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ EPS = 1e-7  # Keras's fuzz factor, glassnet.backend.EPSILON
 F64 = np.dtype("float64")
 
 
-# --- helpers --------------------------------------------------------------------------------------------------------
+# --- helpers ------------------------------------------------------------------------------------------------
 def numeric_grad(f, x: np.ndarray, h: float = H) -> np.ndarray:
-    """Central differences of ``f()`` (a scalar, or a small vector of scalars) with respect to the array ``x``,
+    """Central differences of ``f()`` (a scalar, or a small vector of scalars) w.r.t. the array ``x``,
     which is perturbed in place entry by entry and restored. Result shape: ``x.shape + f().shape``."""
     flat = x.reshape(-1)
     assert np.shares_memory(flat, x), "numeric_grad needs a contiguous array it can perturb in place"
@@ -57,9 +57,11 @@ def assert_grad(mine, fd, what: str, rtol: float = RTOL, atol: float = ATOL) -> 
     if not np.allclose(mine, fd, rtol=rtol, atol=atol):
         excess = np.abs(mine - fd) - rtol * np.abs(fd)
         worst = np.unravel_index(int(np.argmax(excess)), mine.shape) if mine.ndim else ()
-        message = (f"{what}: mine vs finite-difference (rtol={rtol}, atol={atol})\n"
-                   f"worst entry {worst}: mine={mine[worst]!r} finite-difference={fd[worst]!r}\n"
-                   f"mine:\n{mine}\nfinite-difference:\n{fd}")
+        message = (
+            f"{what}: mine vs finite-difference (rtol={rtol}, atol={atol})\n"
+            f"worst entry {worst}: mine={mine[worst]!r} finite-difference={fd[worst]!r}\n"
+            f"mine:\n{mine}\nfinite-difference:\n{fd}"
+        )
         print(message)
         raise AssertionError(message)
 
@@ -72,7 +74,7 @@ def onehot(labels: np.ndarray, k: int) -> np.ndarray:
     return np.eye(k)[labels]
 
 
-# --- activations ----------------------------------------------------------------------------------------------------
+# --- activations --------------------------------------------------------------------------------------------
 KINKED = {"relu", "leaky_relu", "elu"}
 
 ACTIVATIONS = [
@@ -112,14 +114,23 @@ def test_activation_backward_matches_finite_differences(activation, seed):
     assert_grad(mine, fd, f"d/dz Σ g·{activation!r}(z)")
 
 
-@pytest.mark.parametrize("name", ["linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "softplus",
-                                  "gelu"])
+@pytest.mark.parametrize(
+    "name", ["linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "softplus", "gelu"]
+)
 def test_activations_by_name_are_the_checked_classes_with_keras_defaults(name):
     """``glassnet.activations.get(name)`` builds the class whose derivative is checked above, with Keras's
     default parameters (leaky_relu 0.2, elu 1.0, exact gelu)."""
-    defaults = {"linear": activations.Linear(), "relu": activations.ReLU(), "sigmoid": activations.Sigmoid(),
-                "tanh": activations.Tanh(), "softmax": activations.Softmax(), "leaky_relu": LeakyReLU(0.2),
-                "elu": ELU(1.0), "softplus": activations.Softplus(), "gelu": GELU(approximate=False)}
+    defaults = {
+        "linear": activations.Linear(),
+        "relu": activations.ReLU(),
+        "sigmoid": activations.Sigmoid(),
+        "tanh": activations.Tanh(),
+        "softmax": activations.Softmax(),
+        "leaky_relu": LeakyReLU(0.2),
+        "elu": ELU(1.0),
+        "softplus": activations.Softplus(),
+        "gelu": GELU(approximate=False),
+    }
     resolved = activations.get(name)
     assert type(resolved) is type(defaults[name]) and resolved.get_config() == defaults[name].get_config()
     z = np.random.default_rng(7).normal(size=(3, 4))
@@ -137,14 +148,14 @@ def test_activation_forward_formulas():
     np.testing.assert_allclose(activations.Softplus()(z), np.log1p(np.exp(z)), rtol=1e-14)
     phi = np.array([[0.5 * (1 + math.erf(v / math.sqrt(2))) for v in z[0]]])
     np.testing.assert_allclose(GELU()(z), z * phi, rtol=1e-14, atol=1e-300)
-    approx = 0.5 * z * (1 + np.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z ** 3)))
+    approx = 0.5 * z * (1 + np.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)))
     np.testing.assert_allclose(GELU(approximate=True)(z), approx, rtol=1e-14)
     s = activations.Softmax()(z)
     np.testing.assert_allclose(s, np.exp(z - z.max()) / np.exp(z - z.max()).sum(), rtol=1e-14)
     assert np.isfinite(s).all() and abs(s.sum() - 1) < 1e-14
 
 
-# --- losses ---------------------------------------------------------------------------------------------------------
+# --- losses -------------------------------------------------------------------------------------------------
 def _loss_case(name: str, seed: int):
     """(loss object, y, p) with p strictly inside (ε, 1 − ε) for probability losses and away from kinks."""
     rng = np.random.default_rng(seed)
@@ -187,8 +198,18 @@ def _loss_case(name: str, seed: int):
     return loss, y_prepared, np.ascontiguousarray(p)
 
 
-LOSS_NAMES = ["bce", "bce_logits", "cce", "cce_logits", "scce", "scce_logits", "mse", "mae", "huber_1.0",
-              "huber_0.5"]
+LOSS_NAMES = [
+    "bce",
+    "bce_logits",
+    "cce",
+    "cce_logits",
+    "scce",
+    "scce_logits",
+    "mse",
+    "mae",
+    "huber_1.0",
+    "huber_0.5",
+]
 
 
 @pytest.mark.parametrize("name", LOSS_NAMES)
@@ -215,16 +236,19 @@ def test_loss_from_logits_gradients_match_finite_differences(name, seed):
 
 @pytest.mark.parametrize("name", ["bce", "cce", "scce"])
 def test_loss_from_logits_values_equal_the_probability_formula(name):
-    """A from-logits loss must be the same number as the probability loss at σ(z) / softmax(z) (for moderate z,
+    """A from-logits loss must equal the probability loss at σ(z) / softmax(z) (for moderate z,
     where no clipping happens): a consistent but wrong formula would pass the gradient check alone."""
     loss, y, _ = _loss_case(name, 1)
     z = np.random.default_rng(5).normal(scale=2, size=(5, 4))
     probabilities = activations.sigmoid(z) if name == "bce" else activations.softmax(z)
     assert np.all((probabilities > 1e-5) & (probabilities < 1 - 1e-5))
-    np.testing.assert_allclose(loss.sample_losses_from_logits(y, z), loss.sample_losses(y, probabilities),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        loss.sample_losses_from_logits(y, z), loss.sample_losses(y, probabilities), rtol=1e-10
+    )
     logits_loss = type(loss)(from_logits=True)
-    np.testing.assert_allclose(logits_loss.sample_losses(y, z), loss.sample_losses(y, probabilities), rtol=1e-10)
+    np.testing.assert_allclose(
+        logits_loss.sample_losses(y, z), loss.sample_losses(y, probabilities), rtol=1e-10
+    )
     np.testing.assert_allclose(logits_loss.sample_gradients(y, z), loss.sample_gradients_from_logits(y, z))
 
 
@@ -237,20 +261,25 @@ def test_loss_values_follow_the_written_formulas():
     np.testing.assert_allclose(losses.CategoricalCrossentropy().sample_losses(y, p), cce, rtol=1e-12)
     labels = np.array([0, 1, 1])
     scce = -np.log(p[np.arange(3), labels] / p.sum(axis=1))
-    np.testing.assert_allclose(losses.SparseCategoricalCrossentropy().sample_losses(labels, p), scce, rtol=1e-12)
+    np.testing.assert_allclose(
+        losses.SparseCategoricalCrossentropy().sample_losses(labels, p), scce, rtol=1e-12
+    )
     np.testing.assert_allclose(losses.MeanSquaredError().sample_losses(y, p), np.mean((p - y) ** 2, axis=1))
     np.testing.assert_allclose(losses.MeanAbsoluteError().sample_losses(y, p), np.mean(np.abs(p - y), axis=1))
     e = np.abs(3 * p - y)
-    huber = np.mean(np.where(e <= 0.5, 0.5 * e ** 2, 0.5 * e - 0.125), axis=1)
+    huber = np.mean(np.where(e <= 0.5, 0.5 * e**2, 0.5 * e - 0.125), axis=1)
     np.testing.assert_allclose(losses.Huber(0.5).sample_losses(y, 3 * p), huber, rtol=1e-12)
     # the reported loss is "sum over batch size": Σ sᵢ·ℓᵢ / B, not / Σ sᵢ
     s = np.array([2.0, 0.0, 0.5])
-    assert losses.MeanSquaredError()(y, p, sample_weight=s) == pytest.approx(np.sum(s * np.mean((p - y) ** 2, 1)) / 3)
+    assert losses.MeanSquaredError()(y, p, sample_weight=s) == pytest.approx(
+        np.sum(s * np.mean((p - y) ** 2, 1)) / 3
+    )
 
 
 @pytest.mark.parametrize("name", ["bce", "cce", "scce"])
 def test_clipped_probabilities_have_zero_gradient_like_the_flat_clipped_loss(name):
-    """Outside [ε, 1 − ε] the clipped loss is flat, so its gradient must be 0 there, not (p − y)/(p(1 − p))."""
+    """Outside [ε, 1 − ε] the clipped loss is flat, so its gradient must be 0 there, not
+    (p − y)/(p(1 − p))."""
     loss, y, p = _loss_case(name, 0)
     if name == "cce":
         p[0, 0] = 1e-12  # q₀ = p₀/Σp < ε, and the row's only target is class 0: the row's loss is −log ε
@@ -268,13 +297,13 @@ def test_clipped_probabilities_have_zero_gradient_like_the_flat_clipped_loss(nam
     assert np.all(np.isfinite(mine))
 
 
-# --- regularizers ---------------------------------------------------------------------------------------------------
+# --- regularizers -------------------------------------------------------------------------------------------
 def _smooth_penalty(w):
-    return float(np.sum(w ** 4) + 0.3 * np.sum(np.sin(w)) + np.sum(w[..., :1]) ** 2)
+    return float(np.sum(w**4) + 0.3 * np.sum(np.sin(w)) + np.sum(w[..., :1]) ** 2)
 
 
 def _smooth_penalty_gradient(w):
-    grad = 4 * w ** 3 + 0.3 * np.cos(w)
+    grad = 4 * w**3 + 0.3 * np.cos(w)
     grad[..., :1] += 2 * np.sum(w[..., :1])
     return grad
 
@@ -282,6 +311,7 @@ def _smooth_penalty_gradient(w):
 def _with_gradient_attribute():
     def penalty(w):
         return _smooth_penalty(w)
+
     penalty.gradient = _smooth_penalty_gradient
     return penalty
 
@@ -289,16 +319,22 @@ def _with_gradient_attribute():
 REGULARIZERS = [
     pytest.param(L1(0.03), lambda w: 0.03 * np.sum(np.abs(w)), id="L1"),
     pytest.param(L1(), lambda w: 0.01 * np.sum(np.abs(w)), id="L1_default"),
-    pytest.param(L2(0.02), lambda w: 0.02 * np.sum(w ** 2), id="L2"),
-    pytest.param(L2(), lambda w: 0.01 * np.sum(w ** 2), id="L2_default"),
-    pytest.param(L1L2(l1=0.01, l2=0.05), lambda w: 0.01 * np.sum(np.abs(w)) + 0.05 * np.sum(w ** 2), id="L1L2"),
-    pytest.param(L1L2(l2=0.05), lambda w: 0.05 * np.sum(w ** 2), id="L1L2_l2_only"),
-    pytest.param(regularizers.get("l1l2"), lambda w: 0.01 * np.sum(np.abs(w)) + 0.01 * np.sum(w ** 2),
-                 id="l1l2_by_name"),
+    pytest.param(L2(0.02), lambda w: 0.02 * np.sum(w**2), id="L2"),
+    pytest.param(L2(), lambda w: 0.01 * np.sum(w**2), id="L2_default"),
+    pytest.param(L1L2(l1=0.01, l2=0.05), lambda w: 0.01 * np.sum(np.abs(w)) + 0.05 * np.sum(w**2), id="L1L2"),
+    pytest.param(L1L2(l2=0.05), lambda w: 0.05 * np.sum(w**2), id="L1L2_l2_only"),
+    pytest.param(
+        regularizers.get("l1l2"), lambda w: 0.01 * np.sum(np.abs(w)) + 0.01 * np.sum(w**2), id="l1l2_by_name"
+    ),
     pytest.param(FunctionRegularizer(_smooth_penalty), _smooth_penalty, id="callable_estimated_gradient"),
-    pytest.param(FunctionRegularizer(_smooth_penalty, gradient=_smooth_penalty_gradient), _smooth_penalty,
-                 id="callable_given_gradient"),
-    pytest.param(regularizers.get(_with_gradient_attribute()), _smooth_penalty, id="callable_gradient_attribute"),
+    pytest.param(
+        FunctionRegularizer(_smooth_penalty, gradient=_smooth_penalty_gradient),
+        _smooth_penalty,
+        id="callable_given_gradient",
+    ),
+    pytest.param(
+        regularizers.get(_with_gradient_attribute()), _smooth_penalty, id="callable_gradient_attribute"
+    ),
 ]
 
 
@@ -325,7 +361,7 @@ def test_l2_has_no_half_and_is_not_divided():
     assert L2(0.01)(np.ones((2, 3), np.float32)).dtype == np.float32
 
 
-# --- single layers --------------------------------------------------------------------------------------------------
+# --- single layers ------------------------------------------------------------------------------------------
 def _build(layer, n_in: int, seed: int = 0):
     layer.build((None, n_in), F64, np.random.default_rng(seed))
     return layer
@@ -344,8 +380,20 @@ def _check_layer(layer, x: np.ndarray, g: np.ndarray, training: bool = False, wh
         assert_grad(grads[weight.name], fd_w, f"{what} d/d{weight.name}")
 
 
-DENSE_ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "softplus", "gelu",
-                     GELU(approximate=True), LeakyReLU(0.1), ELU(0.5)]
+DENSE_ACTIVATIONS = [
+    "linear",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "leaky_relu",
+    "elu",
+    "softplus",
+    "gelu",
+    GELU(approximate=True),
+    LeakyReLU(0.1),
+    ELU(0.5),
+]
 
 
 @pytest.mark.parametrize("activation", DENSE_ACTIVATIONS, ids=str)
@@ -417,7 +465,7 @@ def test_activity_regularization_layer_backward_is_the_identity():
     assert layer.activity_regularizer == L1L2(l1=0.1, l2=0.2)
 
 
-# --- whole models ---------------------------------------------------------------------------------------------------
+# --- whole models -------------------------------------------------------------------------------------------
 def _model(layers, loss, n_in: int, seed: int = 0, scale: float = 0.7):
     model = glassnet.Sequential(layers, dtype="float64", seed=seed)
     model.compile(optimizer="sgd", loss=loss)
@@ -440,9 +488,10 @@ def _targets(loss, n_out: int, batch: int, rng):
 
 
 def check_model_gradients(model, x, y, sample_weight=None, rng_seed=None):
-    """For every weight separately: Gradient.data / .penalty / .total against FD of loss_parts' data, the sum of
-    the penalty values and the total. ``rng_seed`` re-seeds the training generator on each forward pass, so a
-    Dropout without its own seed draws the same mask every time."""
+    """For every weight separately: Gradient.data / .penalty / .total against FD of loss_parts' data, the
+    sum of the penalty values and the total. ``rng_seed`` re-seeds the training generator on each forward
+    pass, so a Dropout without its own seed draws the same mask every time."""
+
     def forward():
         rng = None if rng_seed is None else np.random.default_rng(rng_seed)
         return model.forward(x, training=True, rng=rng)
@@ -470,7 +519,9 @@ def check_model_gradients(model, x, y, sample_weight=None, rng_seed=None):
             assert_grad(grad.data, fd[..., 0], f"{weight.path}: data gradient")
             assert_grad(grad.penalty_or_zeros, fd[..., 1], f"{weight.path}: penalty gradient")
             if grad.penalty is None:
-                assert np.all(fd[..., 1] == 0), f"{weight.path}: penalty is None but the penalties depend on it"
+                assert np.all(fd[..., 1] == 0), (
+                    f"{weight.path}: penalty is None but the penalties depend on it"
+                )
             assert_grad(grad.total, fd[..., 2], f"{weight.path}: total gradient")
             checked += 1
     assert checked == len(model.trainable_weights) > 0
@@ -485,38 +536,73 @@ def _xy(model, batch: int, n_in: int, seed: int):
 
 MODEL_CASES = {
     "mse_tanh_l2": lambda: ([Dense(5, "tanh", kernel_regularizer=L2(0.03)), Dense(2)], "mse"),
-    "fused_sigmoid_bce": lambda: ([Dense(4, "elu", kernel_regularizer=L1L2(0.01, 0.02), bias_regularizer=L1(0.05)),
-                                   Dense(3, "sigmoid", kernel_regularizer=L2(0.05))], "binary_crossentropy"),
-    "fused_sigmoid_activation_layer_bce": lambda: ([Dense(4, "softplus"), Dense(1), Activation("sigmoid")],
-                                                   "binary_crossentropy"),
-    "fused_softmax_cce": lambda: ([Dense(6, "gelu", kernel_regularizer=L2(0.02)), Dense(4, "softmax")],
-                                  "categorical_crossentropy"),
-    "fused_softmax_scce": lambda: ([Dense(6, GELU(approximate=True)), Dense(3, "softmax", bias_regularizer=L2(0.1))],
-                                   "sparse_categorical_crossentropy"),
-    "fused_softmax_activation_layer_scce": lambda: ([Dense(5, "tanh"), Dense(3), Activation("softmax")],
-                                                    "sparse_categorical_crossentropy"),
-    "bce_from_logits_linear": lambda: ([Dense(4, "tanh"), Dense(2)], losses.BinaryCrossentropy(from_logits=True)),
-    "cce_from_logits_linear": lambda: ([Dense(4, "sigmoid"), Dense(3)],
-                                       losses.CategoricalCrossentropy(from_logits=True)),
-    "scce_from_logits_linear": lambda: ([Dense(4, "elu"), Dense(3)],
-                                        losses.SparseCategoricalCrossentropy(from_logits=True)),
+    "fused_sigmoid_bce": lambda: (
+        [
+            Dense(4, "elu", kernel_regularizer=L1L2(0.01, 0.02), bias_regularizer=L1(0.05)),
+            Dense(3, "sigmoid", kernel_regularizer=L2(0.05)),
+        ],
+        "binary_crossentropy",
+    ),
+    "fused_sigmoid_activation_layer_bce": lambda: (
+        [Dense(4, "softplus"), Dense(1), Activation("sigmoid")],
+        "binary_crossentropy",
+    ),
+    "fused_softmax_cce": lambda: (
+        [Dense(6, "gelu", kernel_regularizer=L2(0.02)), Dense(4, "softmax")],
+        "categorical_crossentropy",
+    ),
+    "fused_softmax_scce": lambda: (
+        [Dense(6, GELU(approximate=True)), Dense(3, "softmax", bias_regularizer=L2(0.1))],
+        "sparse_categorical_crossentropy",
+    ),
+    "fused_softmax_activation_layer_scce": lambda: (
+        [Dense(5, "tanh"), Dense(3), Activation("softmax")],
+        "sparse_categorical_crossentropy",
+    ),
+    "bce_from_logits_linear": lambda: (
+        [Dense(4, "tanh"), Dense(2)],
+        losses.BinaryCrossentropy(from_logits=True),
+    ),
+    "cce_from_logits_linear": lambda: (
+        [Dense(4, "sigmoid"), Dense(3)],
+        losses.CategoricalCrossentropy(from_logits=True),
+    ),
+    "scce_from_logits_linear": lambda: (
+        [Dense(4, "elu"), Dense(3)],
+        losses.SparseCategoricalCrossentropy(from_logits=True),
+    ),
     "unfused_sigmoid_mse": lambda: ([Dense(4, "tanh"), Dense(2, "sigmoid")], "mse"),
-    "unfused_softmax_cce_behind_activity_layer": lambda: ([Dense(4, "tanh"), Dense(3, "softmax"),
-                                                           ActivityRegularization(l1=0.01, l2=0.02)],
-                                                          "categorical_crossentropy"),
-    "activity_regularizers": lambda: ([Dense(5, "tanh", activity_regularizer=L1L2(0.02, 0.05),
-                                             kernel_regularizer=L2(0.01)),
-                                       ActivityRegularization(l1=0.03, l2=0.04),
-                                       Dense(4, "elu", activity_regularizer=L2(0.1)),
-                                       Dense(2, "sigmoid", activity_regularizer=L1(0.05))], "binary_crossentropy"),
-    "activity_on_fused_softmax_output": lambda: ([Dense(4, "tanh"), Dense(3, "softmax", activity_regularizer=L2(0.3))],
-                                                 "sparse_categorical_crossentropy"),
-    "huber_relu_function_regularizer": lambda: ([Dense(6, "relu", kernel_regularizer=_smooth_penalty),
-                                                 Dense(2, kernel_regularizer=FunctionRegularizer(
-                                                     _smooth_penalty, _smooth_penalty_gradient))],
-                                                losses.Huber(0.5)),
-    "mae_leaky_relu_no_bias": lambda: ([Dense(5, "leaky_relu", use_bias=False, bias_regularizer=L2(1.0)),
-                                        Dense(2, use_bias=False, kernel_regularizer=L1(0.02))], "mae"),
+    "unfused_softmax_cce_behind_activity_layer": lambda: (
+        [Dense(4, "tanh"), Dense(3, "softmax"), ActivityRegularization(l1=0.01, l2=0.02)],
+        "categorical_crossentropy",
+    ),
+    "activity_regularizers": lambda: (
+        [
+            Dense(5, "tanh", activity_regularizer=L1L2(0.02, 0.05), kernel_regularizer=L2(0.01)),
+            ActivityRegularization(l1=0.03, l2=0.04),
+            Dense(4, "elu", activity_regularizer=L2(0.1)),
+            Dense(2, "sigmoid", activity_regularizer=L1(0.05)),
+        ],
+        "binary_crossentropy",
+    ),
+    "activity_on_fused_softmax_output": lambda: (
+        [Dense(4, "tanh"), Dense(3, "softmax", activity_regularizer=L2(0.3))],
+        "sparse_categorical_crossentropy",
+    ),
+    "huber_relu_function_regularizer": lambda: (
+        [
+            Dense(6, "relu", kernel_regularizer=_smooth_penalty),
+            Dense(2, kernel_regularizer=FunctionRegularizer(_smooth_penalty, _smooth_penalty_gradient)),
+        ],
+        losses.Huber(0.5),
+    ),
+    "mae_leaky_relu_no_bias": lambda: (
+        [
+            Dense(5, "leaky_relu", use_bias=False, bias_regularizer=L2(1.0)),
+            Dense(2, use_bias=False, kernel_regularizer=L1(0.02)),
+        ],
+        "mae",
+    ),
 }
 
 
@@ -549,13 +635,49 @@ def test_fused_model_data_loss_equals_the_loss_of_the_output():
         assert data == pytest.approx(np.sum(s * model.loss.sample_losses(y_prepared, out)) / 8, rel=1e-10)
 
 
+@pytest.mark.parametrize("regularize_bias", [False, True])
+def test_model_gradients_with_a_compile_level_regularizer(regularize_bias):
+    """compile(regularizer=...) hands one regularizer to every kernel (and bias) without its own; the
+    layer's own wins. Its penalty must be in loss_parts and its gradient in Gradient.penalty like a layer's
+    own."""
+    model = glassnet.Sequential(
+        [Dense(4, "tanh", kernel_regularizer=L1(0.02)), Dense(3, "elu"), Dense(2, "softmax")],
+        dtype="float64",
+        seed=3,
+    )
+    model.compile(
+        optimizer="sgd",
+        loss="sparse_categorical_crossentropy",
+        regularizer=L2(0.05),
+        regularize_bias=regularize_bias,
+    )
+    model.build((None, 3))
+    rng = np.random.default_rng(4)
+    model.set_weights([rng.normal(scale=0.7, size=w.shape) for w in model.get_weights()])
+    regularized = {w.path: w.regularizer for w in model.weights}
+    assert regularized[model.layers[0].kernel.path] == L1(0.02)
+    assert regularized[model.layers[1].kernel.path] == L2(0.05)
+    assert (regularized[model.layers[1].bias.path] is not None) == regularize_bias
+    x, y = _xy(model, 6, 3, seed=2)
+    check_model_gradients(model, x, y, sample_weight=np.linspace(0.5, 1.5, 6))
+
+
 def test_model_with_dropout_gradients_under_a_fixed_mask():
-    model = _model([Dense(6, "tanh", kernel_regularizer=L2(0.02)), Dropout(0.4),
-                    Dense(2, "sigmoid", activity_regularizer=L2(0.1))], "binary_crossentropy", 3)
+    model = _model(
+        [
+            Dense(6, "tanh", kernel_regularizer=L2(0.02)),
+            Dropout(0.4),
+            Dense(2, "sigmoid", activity_regularizer=L2(0.1)),
+        ],
+        "binary_crossentropy",
+        3,
+    )
     x, y = _xy(model, 7, 3, seed=4)
     out_a = model.forward(x, training=True, rng=np.random.default_rng(5))
     scale = model.layers[1]._scale
-    assert scale is not None and 0 < np.mean(scale == 0) < 1, "the mask must drop something for this check to bite"
+    assert scale is not None and 0 < np.mean(scale == 0) < 1, (
+        "the mask must drop something for this check to bite"
+    )
     np.testing.assert_array_equal(model.forward(x, training=True, rng=np.random.default_rng(5)), out_a)
     check_model_gradients(model, x, y, sample_weight=np.arange(7, dtype=float), rng_seed=5)
 
@@ -563,9 +685,12 @@ def test_model_with_dropout_gradients_under_a_fixed_mask():
 def test_gradient_parts_are_kept_apart():
     """.penalty is exactly the regularizer's own gradient for weights with no activity penalty above them, and
     None where nothing penalizes the weight; .data does not change with the regularization strength."""
+
     def build(strength):
-        return _model([Dense(4, "tanh", kernel_regularizer=L2(strength)), Dense(1, "sigmoid")],
-                      "binary_crossentropy", 3)
+        return _model(
+            [Dense(4, "tanh", kernel_regularizer=L2(strength)), Dense(1, "sigmoid")], "binary_crossentropy", 3
+        )
+
     weak, strong = build(0.001), build(0.5)
     x, y = _xy(weak, 5, 3, seed=0)
     for model in (weak, strong):
@@ -583,25 +708,64 @@ REGULARIZER_CHOICES = [None, L1(0.02), L2(0.05), L1L2(0.01, 0.03)]
 
 
 @settings(max_examples=30)
-@given(n_in=st.integers(1, 4), batch=st.integers(1, 6),
-       hidden=st.lists(st.tuples(st.integers(1, 5), st.sampled_from(ACTIVATION_NAMES),
-                                 st.sampled_from(REGULARIZER_CHOICES), st.sampled_from(REGULARIZER_CHOICES),
-                                 st.booleans()), min_size=0, max_size=2),
-       head=st.sampled_from(["sigmoid+bce", "softmax+cce", "softmax+scce", "linear+mse", "tanh+huber",
-                             "linear+bce_logits", "sigmoid+mse"]),
-       n_out=st.integers(1, 3), weighted=st.booleans(), activity_layer=st.booleans(), seed=st.integers(0, 2 ** 16))
-def test_model_gradients_random_architectures(n_in, batch, hidden, head, n_out, weighted, activity_layer, seed):
+@given(
+    n_in=st.integers(1, 4),
+    batch=st.integers(1, 6),
+    hidden=st.lists(
+        st.tuples(
+            st.integers(1, 5),
+            st.sampled_from(ACTIVATION_NAMES),
+            st.sampled_from(REGULARIZER_CHOICES),
+            st.sampled_from(REGULARIZER_CHOICES),
+            st.booleans(),
+        ),
+        min_size=0,
+        max_size=2,
+    ),
+    head=st.sampled_from(
+        [
+            "sigmoid+bce",
+            "softmax+cce",
+            "softmax+scce",
+            "linear+mse",
+            "tanh+huber",
+            "linear+bce_logits",
+            "sigmoid+mse",
+        ]
+    ),
+    n_out=st.integers(1, 3),
+    weighted=st.booleans(),
+    activity_layer=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_model_gradients_random_architectures(
+    n_in, batch, hidden, head, n_out, weighted, activity_layer, seed
+):
     layers = []
     for units, activation, kernel_reg, activity_reg, use_bias in hidden:
-        layers.append(Dense(units, activation, use_bias=use_bias, kernel_regularizer=kernel_reg,
-                            bias_regularizer=kernel_reg, activity_regularizer=activity_reg))
+        layers.append(
+            Dense(
+                units,
+                activation,
+                use_bias=use_bias,
+                kernel_regularizer=kernel_reg,
+                bias_regularizer=kernel_reg,
+                activity_regularizer=activity_reg,
+            )
+        )
     if activity_layer:
         layers.append(ActivityRegularization(l1=0.01, l2=0.02))
     activation, loss = head.split("+")
     if loss == "scce" and n_out == 1:
         n_out = 2
-    loss = {"bce": "binary_crossentropy", "cce": "categorical_crossentropy", "scce": "sparse_categorical_crossentropy",
-            "mse": "mse", "huber": losses.Huber(0.3), "bce_logits": losses.BinaryCrossentropy(from_logits=True)}[loss]
+    loss = {
+        "bce": "binary_crossentropy",
+        "cce": "categorical_crossentropy",
+        "scce": "sparse_categorical_crossentropy",
+        "mse": "mse",
+        "huber": losses.Huber(0.3),
+        "bce_logits": losses.BinaryCrossentropy(from_logits=True),
+    }[loss]
     layers.append(Dense(n_out, activation, kernel_regularizer=L2(0.01)))
     model = _model(layers, loss, n_in, seed=seed % 1000, scale=0.6)
     x, y = _xy(model, batch, n_in, seed)
