@@ -1,0 +1,26 @@
+"""The benchmark scripts work (small sizes, no timing assertions: speed is judged in benchmarks/, not here)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_history_split_benchmark_runs_and_restores_the_split():
+    bench = _load("bench_history_split")
+    result = bench.main(repeats=1, rows=256)
+    assert result["samples_per_second_split"] > 0 and result["samples_per_second_total_only"] > 0
+    # The baseline's patch must not leak: a normal fit afterwards still logs the split.
+    model = bench.make_model(0)
+    import numpy as np
+    history = model.fit(np.zeros((8, 30), "float32"), np.zeros(8, "float32"), verbose=0)
+    assert "penalty_loss" in history.history and any(k.startswith("norm/") for k in history.history)
