@@ -12,7 +12,7 @@ from . import regularizers
 from .backend import floatx, set_floatx
 from .callbacks import EarlyStopping, History, LambdaCallback, TerminateOnNaN
 from .constraints import MaxNorm, MinMaxNorm, NonNeg, UnitNorm
-from .errors import NotCompiledError
+from .errors import ModelFileError, NotCompiledError
 from .layers import Activation, ActivityRegularization, Dense, Dropout, Input
 from .model import Sequential
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
@@ -20,11 +20,20 @@ from .regularizers import L1, L1L2, L2
 
 __version__ = "0.1.0"
 
+
+def load_model(path: object) -> Sequential:
+    """Load a model saved with ``model.save(path)``; never runs code from the file (see glassnet.saving)."""
+    from .saving import load_model as _load_model
+
+    return _load_model(path)
+
+
 __all__ = [
     "Sequential", "Dense", "Dropout", "Activation", "ActivityRegularization", "Input",
     "L1", "L2", "L1L2", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
     "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm",
-    "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "NotCompiledError",
+    "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "NotCompiledError", "ModelFileError",
+    "load_model",
     "floatx", "set_floatx",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
     "optimizers", "regularizers",

@@ -357,6 +357,25 @@ class Sequential:
     evaluate = training.evaluate
     predict = training.predict
 
+    def save(self, path: Any) -> None:
+        """Write architecture, compile settings, weights and optimizer state to one file: see
+        :mod:`glassnet.saving`. The write is atomic: a crash leaves any previous file intact."""
+        from .saving import save_model
+
+        save_model(self, path)
+
+    def save_weights(self, path: Any) -> None:
+        """Write only the weights (safetensors), in :meth:`get_weights` order."""
+        from .saving import save_weights
+
+        save_weights(self, path)
+
+    def load_weights(self, path: Any) -> None:
+        """Read weights written by :meth:`save_weights` (shapes checked before anything changes)."""
+        from .saving import load_weights
+
+        load_weights(self, path)
+
     def explain(self, x: Any, y: Any, **kwargs: Any) -> Any:
         """Split loss, gradients and next update into data and penalty parts: :func:`glassnet.explain.explain`."""
         from .explain import explain
