@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip
 WHEELS := $(wildcard /opt/wheels)
 PIPFLAGS := --disable-pip-version-check --quiet $(if $(WHEELS),--find-links $(WHEELS))
 
-.PHONY: test demo clean
+.PHONY: test demo bench fuzz clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,12 @@ test: $(VENV)/.test-installed
 	$(PY) -m pytest src tests
 
 demo: $(VENV)/.demo-installed
-	$(PY) examples/demo.py
+	$(VENV)/bin/glassnet demo
+
+# Speed against the peers (same run, alternated, medians); rewrites docs/benchmarks.md.
+bench: $(VENV)/.test-installed
+	cd benchmarks && ../$(PY) bench_peers.py --repeats 5 --docs --json ../benchmarks/latest.json
+	$(PY) benchmarks/bench_history_split.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -24,3 +24,18 @@ def test_history_split_benchmark_runs_and_restores_the_split():
     import numpy as np
     history = model.fit(np.zeros((8, 30), "float32"), np.zeros(8, "float32"), verbose=0)
     assert "penalty_loss" in history.history and any(k.startswith("norm/") for k in history.history)
+
+
+def test_peer_benchmark_runs_every_framework_on_every_workload(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    sys.modules.pop("peers", None)
+    bench = _load("bench_peers")
+    out = tmp_path / "bench.json"
+    payload = bench.main(["--repeats", "1", "--scale", "0.01", "--threads", "1", "--json", str(out)])
+    assert set(payload["results"]) == {"S", "B", "D", "P"}
+    for by_framework in payload["results"].values():
+        assert set(by_framework) == {"glassnet", "pytorch", "keras", "scikit-learn"}
+        assert all(v["samples_per_second"] > 0 for v in by_framework.values())
+    assert out.read_text().startswith("{")
