@@ -12,7 +12,7 @@ from . import regularizers
 from .backend import floatx, set_floatx
 from .callbacks import EarlyStopping, History, LambdaCallback, TerminateOnNaN
 from .constraints import MaxNorm, MinMaxNorm, NonNeg, UnitNorm
-from .errors import ModelFileError, NotCompiledError
+from .errors import ModelFileError, NonFiniteError, NotCompiledError
 from .layers import Activation, ActivityRegularization, Dense, Dropout, Input
 from .model import Sequential
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
@@ -32,7 +32,7 @@ __all__ = [
     "Sequential", "Dense", "Dropout", "Activation", "ActivityRegularization", "Input",
     "L1", "L2", "L1L2", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
     "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm",
-    "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "NotCompiledError", "ModelFileError",
+    "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "NotCompiledError", "ModelFileError", "NonFiniteError",
     "load_model",
     "floatx", "set_floatx",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",

@@ -25,7 +25,7 @@ import numpy as np
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
-from . import training
+from . import nonfinite, training
 from ._validation import as_float_array, describe
 from .backend import floatx, standardize_dtype
 from .errors import NotCompiledError
@@ -342,11 +342,19 @@ class Sequential:
         return parts
 
     def train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
-                   rng: np.random.Generator) -> tuple[LossParts, np.ndarray]:
-        """One optimizer step on a batch; returns the loss parts (before the update) and the output."""
+                   rng: np.random.Generator, check_finite: bool = False) -> tuple[LossParts, np.ndarray]:
+        """One optimizer step on a batch; returns the loss parts (before the update) and the output.
+
+        With ``check_finite``, NaN/inf in the loss or a gradient raises :class:`~glassnet.errors.NonFiniteError`
+        before any weight changes (see :mod:`glassnet.nonfinite`).
+        """
         output = self.forward(x, training=True, rng=rng)
         parts = self.loss_parts(output, y, sample_weight)
+        if check_finite:
+            nonfinite.check_loss(self, parts, x)
         self.backward(output, y, sample_weight)
+        if check_finite:
+            nonfinite.check_gradients(self)
         weights = self.trainable_weights
         grads = [layer.grads[w.name] for layer in self._layers for w in layer.trainable_weights]
         self.optimizer.apply(grads, weights)

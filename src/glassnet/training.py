@@ -18,9 +18,13 @@ import math
 import numbers
 from typing import TYPE_CHECKING, Any
 
+import warnings
+
 import numpy as np
 
 from . import callbacks as callbacks_module
+from . import nonfinite
+from .errors import NonFiniteError
 from ._validation import as_float_array, check_positive_int, check_unit_interval, describe
 
 if TYPE_CHECKING:
@@ -111,11 +115,16 @@ def _check_verbose(verbose: Any) -> int:
 def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, epochs: int = 1,
         verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
         validation_data: Any = None, shuffle: bool = True, sample_weight: Any = None,
-        seed: int | None = None) -> callbacks_module.History:
+        seed: int | None = None, on_nonfinite: str = "raise") -> callbacks_module.History:
     """Train for ``epochs`` passes over ``x``/``y``; returns a :class:`~glassnet.callbacks.History`.
 
     ``seed`` (a glassnet addition) fixes shuffling and dropout masks, and — if the model is not built yet and has
     no seed of its own — its initial weights: the same seeds give bitwise-identical training.
+
+    ``on_nonfinite`` (glassnet): when NaN/inf first appears in the loss, a gradient or a weight, training stops
+    with the weights from before that step, and a :class:`~glassnet.errors.NonFiniteError` naming the epoch,
+    batch, layer and weight is raised (``'raise'``) or given as a warning (``'warn'``). ``'ignore'`` is Keras's
+    behaviour: no checks, NaN flows on to the callbacks (e.g. ``TerminateOnNaN``).
     """
     model.require_compiled("fit", needs_strength=False)
     if not model.layers:
@@ -124,6 +133,9 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     epochs = check_positive_int("epochs", epochs)
     verbose = _check_verbose(verbose)
     validation_split = check_unit_interval("validation_split", validation_split)
+    if on_nonfinite not in nonfinite.ON_NONFINITE:
+        raise ValueError(f"Argument `on_nonfinite` must be one of {list(nonfinite.ON_NONFINITE)}. "
+                         f"Received: on_nonfinite={on_nonfinite!r}")
     if not isinstance(shuffle, bool):
         raise TypeError(f"Argument `shuffle` must be a bool. Received: shuffle={shuffle!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
@@ -170,27 +182,58 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     hooks = callbacks_module.CallbackList(all_callbacks, model, {"epochs": epochs, "steps": steps,
                                                                  "verbose": verbose})
     metrics = model.make_metrics(y.shape[-1] if y.ndim == 2 else model.output_shape_for((None, x.shape[1]))[-1])
+    backup = nonfinite.WeightBackup(model.weights)
     model.stop_training = False
     # Like Keras, every hook gets a logs dict, so callbacks written as lambda epoch, logs: ... work.
     hooks.on_train_begin({})
+    # NaN/inf are reported precisely by NonFiniteError; NumPy's own overflow warnings would only pre-empt it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        logs = _train_epochs(model, hooks, metrics, backup, (x, y, sample_weight), val, rng, epochs, batch_size,
+                             shuffle, on_nonfinite)
+    hooks.on_train_end(logs)
+    return history
+
+
+def _train_epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinite.WeightBackup,
+                  train: tuple[np.ndarray, np.ndarray, np.ndarray | None], val: Any, rng: np.random.Generator,
+                  epochs: int, batch_size: int, shuffle: bool, on_nonfinite: str) -> dict[str, float]:
+    """The epoch loop of :func:`fit`; returns the last epoch's logs."""
+    x, y, sample_weight = train
+    n = x.shape[0]
+    logs: dict[str, float] = {}
     for epoch in range(epochs):
         hooks.on_epoch_begin(epoch, {})
         for metric in metrics:
             metric.reset()
         totals = LossTotals()
         order = rng.permutation(n) if shuffle else None
-        logs: dict[str, float] = {}
         for step, rows in enumerate(_batches(n, batch_size, order)):
             hooks.on_train_batch_begin(step, {})
             xb, yb = x[rows], y[rows]
             wb = None if sample_weight is None else sample_weight[rows]
-            parts, output = model.train_step(xb, yb, wb, rng)
+            checking = on_nonfinite != "ignore"
+            if checking:
+                backup.save()
+            try:
+                parts, output = model.train_step(xb, yb, wb, rng, check_finite=checking)
+                if checking:
+                    backup.check_updated()
+            except NonFiniteError as error:
+                backup.restore()
+                located = error.located(epoch, step)
+                if on_nonfinite == "raise":
+                    raise located from None
+                warnings.warn(str(located), RuntimeWarning, stacklevel=2)
+                model.stop_training = True
+                break
             totals.add(parts, xb.shape[0])
             for metric in metrics:
                 metric.update(yb, output)
             hooks.on_train_batch_end(step, {"loss": totals.running_loss(), **{m.name: m.result() for m in metrics}})
             if model.stop_training:
                 break
+        if not totals.seen:  # stopped by NaN/inf in the epoch's first batch: nothing to log
+            break
         logs = {**totals.logs(), **{m.name: m.result() for m in metrics}, **kernel_norms(model)}
         if val is not None:
             val_logs = _evaluate_arrays(model, *val, batch_size)
@@ -198,8 +241,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
         hooks.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
-    hooks.on_train_end(logs)
-    return history
+    return logs
 
 
 def _evaluate_arrays(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
