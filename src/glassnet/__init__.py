@@ -11,6 +11,7 @@ from . import activations, backend, callbacks, constraints, initializers, layers
 from . import regularizers
 from .backend import floatx, set_floatx
 from .callbacks import EarlyStopping, History, LambdaCallback, TerminateOnNaN
+from .checkpoints import BackupAndRestore, ModelCheckpoint
 from .constraints import MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 from .errors import ModelFileError, NonFiniteError, NotCompiledError
 from .layers import Activation, ActivityRegularization, Dense, Dropout, Input
@@ -32,7 +33,7 @@ __all__ = [
     "Sequential", "Dense", "Dropout", "Activation", "ActivityRegularization", "Input",
     "L1", "L2", "L1L2", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
     "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm",
-    "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "NotCompiledError", "ModelFileError", "NonFiniteError",
+    "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "ModelCheckpoint", "BackupAndRestore", "NotCompiledError", "ModelFileError", "NonFiniteError",
     "load_model",
     "floatx", "set_floatx",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",

@@ -97,6 +97,8 @@ class Sequential:
         self._metric_specs: list[Any] = []
         self.compile_regularization = CompileRegularization()
         self.last_fit: dict[str, int] | None = None  # rows and batch size of the last fit (m and B)
+        self.fit_rng: np.random.Generator | None = None  # the generator of the current/last fit
+        self.initial_epoch = 0  # where fit starts; BackupAndRestore moves it past restored epochs
         self.stop_training = False
         self._activity_terms: list[PenaltyTerm] = []
         self._activity_grads: dict[int, np.ndarray] = {}

@@ -171,6 +171,8 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
         model.set_compile_regularization(model.compile_regularization.with_training_size(x.shape[0]))
     rng = np.random.default_rng(seed) if seed is not None else model._rng
     model.last_fit = {"n_samples": int(x.shape[0]), "batch_size": batch_size}  # m and B, for explanations
+    # Shuffling/dropout generator and first epoch, exposed so BackupAndRestore can resume a killed run exactly.
+    model.fit_rng, model.initial_epoch = rng, 0
     if not model.built:  # the model's own seed decides its initial weights; fit's seed only if it has none
         model.build((None, x.shape[1]), rng=model._rng if model.seed is not None else rng)
     n = x.shape[0]
@@ -201,7 +203,7 @@ def _train_epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinit
     x, y, sample_weight = train
     n = x.shape[0]
     logs: dict[str, float] = {}
-    for epoch in range(epochs):
+    for epoch in range(model.initial_epoch, epochs):
         hooks.on_epoch_begin(epoch, {})
         for metric in metrics:
             metric.reset()
