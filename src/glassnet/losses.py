@@ -94,10 +94,11 @@ class BinaryCrossentropy(Loss):
         return np.where(inside, (pc - y) / (pc * (1 - pc)), 0).astype(p.dtype) / p.shape[-1]
 
     def sample_losses_from_logits(self, y, z):
-        return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))), axis=-1)
+        return (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).mean(axis=-1)
 
-    def sample_gradients_from_logits(self, y, z):
-        return (sigmoid(z) - y) / z.shape[-1]
+    def sample_gradients_from_logits(self, y, z, output=None):
+        """(σ(z) − y)/K; ``output`` may pass σ(z) already computed by the forward pass."""
+        return ((sigmoid(z) if output is None else output) - y) / z.shape[-1]
 
     def prepare_targets(self, y, n_outputs, dtype, name="y"):
         if np.any((y < 0) | (y > 1)):
@@ -134,8 +135,9 @@ class CategoricalCrossentropy(Loss):
     def sample_losses_from_logits(self, y, z):
         return _logsumexp(z) * np.sum(y, axis=-1) - np.sum(y * z, axis=-1)
 
-    def sample_gradients_from_logits(self, y, z):
-        return softmax(z) * np.sum(y, axis=-1, keepdims=True) - y
+    def sample_gradients_from_logits(self, y, z, output=None):
+        """softmax(z)·Σy − y; ``output`` may pass softmax(z) already computed by the forward pass."""
+        return (softmax(z) if output is None else output) * np.sum(y, axis=-1, keepdims=True) - y
 
 
 class SparseCategoricalCrossentropy(Loss):
@@ -166,8 +168,9 @@ class SparseCategoricalCrossentropy(Loss):
     def sample_losses_from_logits(self, y, z):
         return _logsumexp(z) - z[np.arange(len(y)), y]
 
-    def sample_gradients_from_logits(self, y, z):
-        grad = softmax(z)
+    def sample_gradients_from_logits(self, y, z, output=None):
+        """softmax(z) − onehot(c); ``output`` may pass softmax(z) already computed by the forward pass."""
+        grad = softmax(z) if output is None else output.copy()
         grad[np.arange(len(y)), y] -= 1
         return grad
 
