@@ -74,7 +74,8 @@ class Loss:
 class BinaryCrossentropy(Loss):
     """ℓ = −(1/K)·Σₖ [y·log p + (1−y)·log(1−p)], p clipped to [ε, 1−ε]; targets must lie in [0, 1].
 
-    From logits z: ℓ = (1/K)·Σₖ [max(z, 0) − z·y + log(1 + e^(−|z|))], ∂ℓ/∂z = (σ(z) − y)/K.
+    From logits z: ℓ = (1/K)·Σₖ [log(1 + e^z) − z·y], with log(1 + e^z) = max(z, 0) + log(1 + e^(−|z|)) computed
+    stably by ``np.logaddexp(0, z)``; ∂ℓ/∂z = (σ(z) − y)/K.
     """
 
     name = "binary_crossentropy"
@@ -94,11 +95,12 @@ class BinaryCrossentropy(Loss):
         return np.where(inside, (pc - y) / (pc * (1 - pc)), 0).astype(p.dtype) / p.shape[-1]
 
     def sample_losses_from_logits(self, y, z):
-        return (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).mean(axis=-1)
+        return (np.logaddexp(z.dtype.type(0), z) - z * y).mean(axis=-1)
 
     def sample_gradients_from_logits(self, y, z, output=None):
         """(σ(z) − y)/K; ``output`` may pass σ(z) already computed by the forward pass."""
-        return ((sigmoid(z) if output is None else output) - y) / z.shape[-1]
+        grad = (sigmoid(z) if output is None else output) - y
+        return grad if z.shape[-1] == 1 else grad / z.shape[-1]  # ÷1 is exact: skipped, same bits
 
     def prepare_targets(self, y, n_outputs, dtype, name="y"):
         if np.any((y < 0) | (y > 1)):

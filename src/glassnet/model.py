@@ -299,8 +299,12 @@ class Sequential:
 
     def _fused_logits(self) -> bool:
         """True when the loss is computed from the last layer's logits (sigmoid/softmax + cross-entropy)."""
-        activation = getattr(self._layers[-1], "activation", None)
-        return self.loss.link is not None and getattr(activation, "link", None) == self.loss.link
+        key = (self.loss, self._layers[-1], getattr(self._layers[-1], "activation", None))
+        if getattr(self, "_fused_key", None) != key:  # asked twice per step: remember the answer
+            activation = key[2]
+            self._fused_key = key
+            self._fused = self.loss.link is not None and getattr(activation, "link", None) == self.loss.link
+        return self._fused
 
     def loss_parts(self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> LossParts:
         """Split the loss of the last forward pass (which produced ``output``)."""
@@ -365,6 +369,8 @@ class Sequential:
         if key != params.grads_key or any(layer.grads is not d for layer, d in zip(self._layers, params.grads)):
             gradients = iter(params.gradients(penalized))
             params.grads = [{params.weights[i].name: next(gradients) for i in own} for own in owners]
+            params.gradient_list = [grads[params.weights[i].name] for grads, own in zip(params.grads, owners)
+                                    for i in own]
             for layer, grads in zip(self._layers, params.grads):
                 layer.grads = grads
             params.grads_key = key
@@ -411,8 +417,8 @@ class Sequential:
         if check_finite:
             nonfinite.check_gradients(self)
         params = self._params
-        grads = [layer.grads[w.name] for layer in self._layers for w in layer.trainable_weights]
-        self.optimizer.apply(grads, params.weights, flat=params)
+        # The flat step reads params.total; the Gradient list is there for optimizers that step weight by weight.
+        self.optimizer.apply(params.gradient_list, params.weights, flat=params)
         return parts, output
 
     # --- the loops (glassnet.training) and the summary --------------------------------------------------------

@@ -37,6 +37,8 @@ def all_finite(array: np.ndarray) -> bool:
 
 
 def check_loss(model: Sequential, parts: LossParts, x: np.ndarray) -> None:
+    if math.isfinite(parts.total):  # the common case: any NaN/inf in a part makes the sum NaN/inf
+        return
     for term in parts.penalties:
         if not math.isfinite(float(term.value)):
             raise NonFiniteError(f"the penalty of {term.key} is {float(term.value)}", layer=term.layer,
@@ -62,8 +64,8 @@ def check_loss(model: Sequential, parts: LossParts, x: np.ndarray) -> None:
 
 def check_gradients(model: Sequential) -> None:
     params = model._params
-    if params is not None and all_finite(params.data) and all_finite(params.penalty):
-        return  # the common case: two sums over the flat buffers
+    if params is not None and all_finite(params.total):
+        return  # the common case: one sum over data + penalty (NaN/inf in either part reaches the total)
     for layer in model.layers:
         for name, grad in layer.grads.items():
             for part, array in (("data", grad.data), ("penalty", grad.penalty)):

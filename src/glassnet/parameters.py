@@ -42,6 +42,7 @@ class FlatParameters:
         self.layout = None  # the model's per-layer index and view lists, cached by Sequential._layout
         self.grads_key: tuple[bool, ...] | None = None  # which weights' layer.grads have a penalty part
         self.grads: list[dict[str, Gradient]] = []  # the layer.grads dicts last handed out
+        self.gradient_list: list[Gradient] = []  # the same Gradient objects, in weight order
         self.data_views = [self.view(self.data, i) for i in range(len(self.weights))]
         self.penalty_views = [self.view(self.penalty, i) for i in range(len(self.weights))]
 

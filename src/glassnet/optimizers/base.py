@@ -125,8 +125,10 @@ class Optimizer:
         ``flat``: the model's FlatParameters whose ``total`` buffer already holds data + penalty for these
         weights; the step is then done on the flat arrays (and ``flat.total`` is clipped in place).
         """
-        if self._weights is None or len(self._weights) != len(weights) or any(
-                a is not b for a, b in zip(self._weights, weights)) or (flat is not None and flat is not self._flat):
+        if flat is not None and flat is self._flat and weights is flat.weights:
+            pass  # the model's usual call: same flat parameters, same weight list, nothing to check
+        elif self._weights is None or len(self._weights) != len(weights) or any(
+                a is not b for a, b in zip(self._weights, weights)) or flat is not self._flat:
             self.build(weights, flat)
         lr = self.learning_rate
         step = self.iterations + 1
