@@ -48,6 +48,11 @@ class CallbackList:
             callback.set_model(model)
             callback.set_params(params)
 
+    def uses_batch_hooks(self) -> bool:
+        """Whether any callback does something per batch (so fit can skip building per-batch logs)."""
+        return any(_overrides(callback, hook) for callback in self.callbacks
+                   for hook in ("on_train_batch_begin", "on_train_batch_end"))
+
     def __getattr__(self, hook: str) -> Callable[..., None]:
         if not hook.startswith("on_"):
             raise AttributeError(hook)
@@ -56,6 +61,13 @@ class CallbackList:
             for callback in self.callbacks:
                 getattr(callback, hook)(*args)
         return call_all
+
+
+def _overrides(callback: Callback, hook: str) -> bool:
+    """True when ``callback``'s ``hook`` is not the base class's no-op (a subclass method or a function set on
+    the instance, as LambdaCallback does)."""
+    method = getattr(callback, hook)
+    return getattr(method, "__func__", None) is not getattr(Callback, hook)
 
 
 class History(Callback):

@@ -74,7 +74,8 @@ class Loss:
 class BinaryCrossentropy(Loss):
     """ℓ = −(1/K)·Σₖ [y·log p + (1−y)·log(1−p)], p clipped to [ε, 1−ε]; targets must lie in [0, 1].
 
-    From logits z: ℓ = (1/K)·Σₖ [max(z, 0) − z·y + log(1 + e^(−|z|))], ∂ℓ/∂z = (σ(z) − y)/K.
+    From logits z: ℓ = (1/K)·Σₖ [log(1 + e^z) − z·y], with log(1 + e^z) = max(z, 0) + log(1 + e^(−|z|)) computed
+    stably by ``np.logaddexp(0, z)``; ∂ℓ/∂z = (σ(z) − y)/K.
     """
 
     name = "binary_crossentropy"
@@ -94,10 +95,12 @@ class BinaryCrossentropy(Loss):
         return np.where(inside, (pc - y) / (pc * (1 - pc)), 0).astype(p.dtype) / p.shape[-1]
 
     def sample_losses_from_logits(self, y, z):
-        return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))), axis=-1)
+        return (np.logaddexp(z.dtype.type(0), z) - z * y).mean(axis=-1)
 
-    def sample_gradients_from_logits(self, y, z):
-        return (sigmoid(z) - y) / z.shape[-1]
+    def sample_gradients_from_logits(self, y, z, output=None):
+        """(σ(z) − y)/K; ``output`` may pass σ(z) already computed by the forward pass."""
+        grad = (sigmoid(z) if output is None else output) - y
+        return grad if z.shape[-1] == 1 else grad / z.shape[-1]  # ÷1 is exact: skipped, same bits
 
     def prepare_targets(self, y, n_outputs, dtype, name="y"):
         if np.any((y < 0) | (y > 1)):
@@ -134,8 +137,9 @@ class CategoricalCrossentropy(Loss):
     def sample_losses_from_logits(self, y, z):
         return _logsumexp(z) * np.sum(y, axis=-1) - np.sum(y * z, axis=-1)
 
-    def sample_gradients_from_logits(self, y, z):
-        return softmax(z) * np.sum(y, axis=-1, keepdims=True) - y
+    def sample_gradients_from_logits(self, y, z, output=None):
+        """softmax(z)·Σy − y; ``output`` may pass softmax(z) already computed by the forward pass."""
+        return (softmax(z) if output is None else output) * np.sum(y, axis=-1, keepdims=True) - y
 
 
 class SparseCategoricalCrossentropy(Loss):
@@ -166,8 +170,9 @@ class SparseCategoricalCrossentropy(Loss):
     def sample_losses_from_logits(self, y, z):
         return _logsumexp(z) - z[np.arange(len(y)), y]
 
-    def sample_gradients_from_logits(self, y, z):
-        grad = softmax(z)
+    def sample_gradients_from_logits(self, y, z, output=None):
+        """softmax(z) − onehot(c); ``output`` may pass softmax(z) already computed by the forward pass."""
+        grad = softmax(z) if output is None else output.copy()
         grad[np.arange(len(y)), y] -= 1
         return grad
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -31,13 +31,14 @@ from .backend import floatx, standardize_dtype
 from .errors import NotCompiledError
 from .layers.base import Gradient, Layer, Weight, unique_name
 from .layers.core import Input
+from .parameters import FlatParameters
 from .regularization import CompileRegularization, install
 
 
-@dataclass(frozen=True)
-class PenaltyTerm:
+class PenaltyTerm(NamedTuple):
     """One penalty in the training loss: ``layer``/``weight`` ('kernel', 'bias' or 'activity'), its regularizer
-    and its ``value`` (activity penalties already divided by the batch size)."""
+    and its ``value`` (activity penalties already divided by the batch size). A NamedTuple: one is made for every
+    term on every step, so it must be cheap."""
 
     layer: str
     weight: str
@@ -102,6 +103,9 @@ class Sequential:
         self.stop_training = False
         self._activity_terms: list[PenaltyTerm] = []
         self._activity_grads: dict[int, np.ndarray] = {}
+        self._params: FlatParameters | None = None  # θ and gradient buffers, made by build()
+        self._trainable: list[Weight] | None = None  # cached model.trainable_weights
+        self._gradients: dict[tuple[bool, ...], list[Gradient]] = {}
         for layer in layers or []:
             self.add(layer)
 
@@ -126,7 +130,7 @@ class Sequential:
         if not self._layers and self._input_shape is None and getattr(layer, "declared_input_shape", None):
             self._input_shape = layer.declared_input_shape
         self._layers.append(layer)
-        self.built = False
+        self.built, self._trainable = False, None
         if self._input_shape is not None:
             try:
                 self.build(self._input_shape)
@@ -162,7 +166,8 @@ class Sequential:
                 layer.build(shape, dtype, rng)
             shape = layer.compute_output_shape(shape)
         self.dtype = dtype
-        self.built = True
+        self.built, self._trainable = True, None
+        self._params, self._gradients = FlatParameters(self.trainable_weights), {}
         install(self._layers, self.compile_regularization)
 
     @property
@@ -171,7 +176,9 @@ class Sequential:
 
     @property
     def trainable_weights(self) -> list[Weight]:
-        return [w for layer in self._layers for w in layer.trainable_weights]
+        if self._trainable is None:  # cached: read on every training step
+            self._trainable = [w for layer in self._layers for w in layer.trainable_weights]
+        return list(self._trainable)
 
     def count_params(self) -> int:
         return sum(layer.count_params() for layer in self._layers)
@@ -211,7 +218,7 @@ class Sequential:
 
     def weight_penalties(self) -> list[PenaltyTerm]:
         return [PenaltyTerm(layer.name, w.name, w.regularizer, w.regularizer(w.value))
-                for layer in self._layers for w in layer.trainable_weights if w.regularizer is not None]
+                for layer in self._layers for w in layer.weights if w.trainable and w.regularizer is not None]
 
     # --- compile, forward, the training step -------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Sequence[Any] | None = None, *,
@@ -244,6 +251,8 @@ class Sequential:
         """Install a compile-level regularization plan on every weight (done by compile and, for λ, by fit)."""
         self.compile_regularization = plan
         install(self._layers, plan)
+        if self._params is not None:  # weights that lost their penalty must not keep an old penalty gradient
+            self._params.penalty.fill(0)
 
     @property
     def compiled(self) -> bool:
@@ -290,8 +299,12 @@ class Sequential:
 
     def _fused_logits(self) -> bool:
         """True when the loss is computed from the last layer's logits (sigmoid/softmax + cross-entropy)."""
-        activation = getattr(self._layers[-1], "activation", None)
-        return self.loss.link is not None and getattr(activation, "link", None) == self.loss.link
+        key = (self.loss, self._layers[-1], getattr(self._layers[-1], "activation", None))
+        if getattr(self, "_fused_key", None) != key:  # asked twice per step: remember the answer
+            activation = key[2]
+            self._fused_key = key
+            self._fused = self.loss.link is not None and getattr(activation, "link", None) == self.loss.link
+        return self._fused
 
     def loss_parts(self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> LossParts:
         """Split the loss of the last forward pass (which produced ``output``)."""
@@ -301,34 +314,80 @@ class Sequential:
             sample = self.loss.sample_losses(y, output)
         if sample_weight is not None:
             sample = sample * sample_weight
-        data = float(np.sum(sample)) / output.shape[0]
+        data = float(sample.sum()) / output.shape[0]
         return LossParts(data, self._activity_terms + self.weight_penalties())
 
+    def flat_parameters(self) -> FlatParameters:
+        """θ and the gradient buffers (:mod:`glassnet.parameters`), rebuilt if the weights are no longer its
+        views (e.g. a layer rebuilt elsewhere)."""
+        weights = self.trainable_weights
+        if self._params is None or not self._params.valid_for(weights):
+            self._params, self._gradients = FlatParameters(weights), {}
+        return self._params
+
     def backward(self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
-        """Fill ``layer.grads`` for the last training forward pass (see the module docstring)."""
+        """Fill ``layer.grads`` for the last training forward pass (see the module docstring).
+
+        The parts are written into the flat buffers of :meth:`flat_parameters` (``.data``, ``.penalty``), then
+        ``.total`` = data + penalty — the one place they are added, for the optimizer.
+        """
+        params = self.flat_parameters()
         batch = output.shape[0]
         fused = self._fused_logits()
         last = self._layers[-1]
-        if fused:
-            grad = self.loss.sample_gradients_from_logits(y, last.logits)
+        if fused:  # the forward pass already holds σ(z) / softmax(z): the loss reuses it (the same bits)
+            grad = self.loss.sample_gradients_from_logits(y, last.logits, output)
         else:
             grad = self.loss.sample_gradients(y, output)
         scale = output.dtype.type(1 / batch) if sample_weight is None else (sample_weight / batch)[:, None]
         grad = (grad * scale).astype(output.dtype, copy=False)
-        data_parts: list[dict[str, np.ndarray]] = [{} for _ in self._layers]
+        owners, outs = self._layout()
         for index in range(len(self._layers) - 1, -1, -1):
             layer = self._layers[index]
             kwargs = {"from_logits": True} if fused and index == len(self._layers) - 1 else {}
-            grad, data_parts[index] = layer.backward(grad, need_input_grad=index > 0, **kwargs)
+            grad, parts = layer.backward(grad, need_input_grad=index > 0, out=outs[index], **kwargs)
+            for i in owners[index]:  # layers that cannot write in place return new arrays
+                if parts[params.weights[i].name] is not params.data_views[i]:
+                    np.copyto(params.data_views[i], parts[params.weights[i].name])
         activity_parts = self._backward_activity()
+        deepest_activity = max(self._activity_grads, default=-1)
+        penalized = []
         for index, layer in enumerate(self._layers):
-            layer.grads = {}
-            for weight in layer.trainable_weights:
-                penalty = None if weight.regularizer is None else weight.regularizer.gradient(weight.value)
+            for i in owners[index]:
+                weight, view = params.weights[i], params.penalty_views[i]
                 from_activity = activity_parts[index].get(weight.name)
-                if from_activity is not None:
-                    penalty = from_activity if penalty is None else penalty + from_activity
-                layer.grads[weight.name] = Gradient(data_parts[index][weight.name], penalty)
+                if weight.regularizer is not None:
+                    weight.regularizer.gradient_into(weight.value, view)
+                    if from_activity is not None:
+                        view += from_activity
+                elif from_activity is not None:
+                    np.copyto(view, from_activity)
+                penalized.append(weight.regularizer is not None or index <= deepest_activity)
+        np.add(params.data, params.penalty, out=params.total)
+        key = tuple(penalized)
+        # Gradient objects over the buffers, made once per pattern (and again if someone replaced layer.grads).
+        if key != params.grads_key or any(layer.grads is not d for layer, d in zip(self._layers, params.grads)):
+            gradients = iter(params.gradients(penalized))
+            params.grads = [{params.weights[i].name: next(gradients) for i in own} for own in owners]
+            params.gradient_list = [grads[params.weights[i].name] for grads, own in zip(params.grads, owners)
+                                    for i in own]
+            for layer, grads in zip(self._layers, params.grads):
+                layer.grads = grads
+            params.grads_key = key
+
+    def _layout(self) -> tuple[list[list[int]], list[dict[str, np.ndarray]]]:
+        """For each layer: the indices of its trainable weights in ``trainable_weights``, and the views of the
+        flat data-gradient buffer its backward writes into. Made once per :meth:`flat_parameters`."""
+        params = self._params
+        if getattr(params, "layout", None) is None:
+            owners, i = [], 0
+            for layer in self._layers:
+                count = len(layer.trainable_weights)
+                owners.append(list(range(i, i + count)))
+                i += count
+            outs = [{params.weights[i].name: params.data_views[i] for i in own} for own in owners]
+            params.layout = (owners, outs)
+        return params.layout
 
     def _backward_activity(self) -> list[dict[str, np.ndarray]]:
         """Second backward pass, for activity penalties only: their gradient enters at each regularized layer's
@@ -357,9 +416,9 @@ class Sequential:
         self.backward(output, y, sample_weight)
         if check_finite:
             nonfinite.check_gradients(self)
-        weights = self.trainable_weights
-        grads = [layer.grads[w.name] for layer in self._layers for w in layer.trainable_weights]
-        self.optimizer.apply(grads, weights)
+        params = self._params
+        # The flat step reads params.total; the Gradient list is there for optimizers that step weight by weight.
+        self.optimizer.apply(params.gradient_list, params.weights, flat=params)
         return parts, output
 
     # --- the loops (glassnet.training) and the summary --------------------------------------------------------

@@ -37,6 +37,8 @@ def all_finite(array: np.ndarray) -> bool:
 
 
 def check_loss(model: Sequential, parts: LossParts, x: np.ndarray) -> None:
+    if math.isfinite(parts.total):  # the common case: any NaN/inf in a part makes the sum NaN/inf
+        return
     for term in parts.penalties:
         if not math.isfinite(float(term.value)):
             raise NonFiniteError(f"the penalty of {term.key} is {float(term.value)}", layer=term.layer,
@@ -61,6 +63,9 @@ def check_loss(model: Sequential, parts: LossParts, x: np.ndarray) -> None:
 
 
 def check_gradients(model: Sequential) -> None:
+    params = model._params
+    if params is not None and all_finite(params.total):
+        return  # the common case: one sum over data + penalty (NaN/inf in either part reaches the total)
     for layer in model.layers:
         for name, grad in layer.grads.items():
             for part, array in (("data", grad.data), ("penalty", grad.penalty)):
@@ -70,21 +75,27 @@ def check_gradients(model: Sequential) -> None:
 
 
 class WeightBackup:
-    """Copies of the weights from before a step, refreshed in place (no allocation per step)."""
+    """Copies of the weights from before a step, refreshed in place (no allocation per step): one copy of the
+    model's flat θ when the weights are its views, else one per weight."""
 
-    def __init__(self, weights: list[Any]):
-        self.weights = weights
-        self.copies = [w.value.copy() for w in weights]
+    def __init__(self, model: Sequential):
+        self.weights = model.weights
+        params = model.flat_parameters() if model.built else None
+        self.flat = params.theta if params is not None and params.valid_for(self.weights) else None
+        self.copies = [self.flat.copy()] if self.flat is not None else [w.value.copy() for w in self.weights]
+        self.targets = [self.flat] if self.flat is not None else [w.value for w in self.weights]
 
     def save(self) -> None:
-        for weight, copy in zip(self.weights, self.copies):
-            np.copyto(copy, weight.value)
+        for target, copy in zip(self.targets, self.copies):
+            np.copyto(copy, target)
 
     def restore(self) -> None:
-        for weight, copy in zip(self.weights, self.copies):
-            np.copyto(weight.value, copy)
+        for target, copy in zip(self.targets, self.copies):
+            np.copyto(target, copy)
 
     def check_updated(self) -> None:
+        if all(all_finite(target) for target in self.targets):
+            return
         for weight in self.weights:
             if not all_finite(weight.value):
                 layer, name = weight.path.rsplit("/", 1)

@@ -117,9 +117,13 @@ class Layer:
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True
-                 ) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
-        """Return (∂L/∂input or None, {weight name: ∂L/∂weight}) for the last ``forward``."""
+    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True,
+                 out: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+        """Return (∂L/∂input or None, {weight name: ∂L/∂weight}) for the last ``forward``.
+
+        ``out`` may give, per weight name, an array to write that gradient into (and return): the model passes
+        views of its flat gradient buffer so nothing is allocated per step. A layer may ignore it.
+        """
         raise NotImplementedError
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:

@@ -28,7 +28,7 @@ class Activation(Layer):
     def logits(self) -> np.ndarray | None:
         return self._z
 
-    def backward(self, grad_out, need_input_grad=True, from_logits=False):
+    def backward(self, grad_out, need_input_grad=True, out=None, from_logits=False):
         return (grad_out if from_logits else self.activation.backward(self._z, self._a, grad_out)), {}
 
     def get_config(self):
@@ -60,7 +60,7 @@ class Dropout(Layer):
         self._scale = keep * x.dtype.type(1 / (1 - self.rate))
         return x * self._scale
 
-    def backward(self, grad_out, need_input_grad=True):
+    def backward(self, grad_out, need_input_grad=True, out=None):
         return (grad_out if self._scale is None else grad_out * self._scale), {}
 
     def get_config(self):
@@ -80,7 +80,7 @@ class ActivityRegularization(Layer):
     def forward(self, x, training=False, rng=None):
         return x
 
-    def backward(self, grad_out, need_input_grad=True):
+    def backward(self, grad_out, need_input_grad=True, out=None):
         return grad_out, {}
 
     def get_config(self):

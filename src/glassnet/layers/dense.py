@@ -97,11 +97,12 @@ class Dense(Layer):
         """The pre-activation z of the last forward pass."""
         return self._z
 
-    def backward(self, grad_out, need_input_grad=True, from_logits=False):
+    def backward(self, grad_out, need_input_grad=True, out=None, from_logits=False):
         dz = grad_out if from_logits else self.activation.backward(self._z, self._a, grad_out)
-        grads = {"kernel": self._x.T @ dz}
+        out = out or {}
+        grads = {"kernel": np.matmul(self._x.T, dz, out=out.get("kernel"))}
         if self.use_bias:
-            grads["bias"] = dz.sum(axis=0)
+            grads["bias"] = dz.sum(axis=0, out=out.get("bias"))
         dx = dz @ self.kernel.value.T if need_input_grad else None
         return dx, grads
 

@@ -70,16 +70,28 @@ class Adam(Optimizer):
 
     def update_step(self, g, w, slots, lr, step):
         f = w.dtype.type
-        b1, b2 = f(self.beta_1), f(self.beta_2)
+        b1, b2, one_minus_b1, one_minus_b2, eps = self._constants(w.dtype)
         alpha = f(lr) * np.sqrt(f(1) - b2 ** f(step)) / (f(1) - b1 ** f(step))
         m, v = slots["m"], slots["v"]
-        # NOTE: 1 − β is formed in Python floats, then cast, as Keras does (f(1) − f(β) rounds differently).
-        m += (g - m) * f(1 - self.beta_1)
-        v += (np.square(g) - v) * f(1 - self.beta_2)
+        m += (g - m) * one_minus_b1
+        v += (np.square(g) - v) * one_minus_b2
         if self.amsgrad:
             np.maximum(slots["v_hat"], v, out=slots["v_hat"])
             v = slots["v_hat"]
-        return -((m * alpha) / (np.sqrt(v) + f(self.epsilon)))
+        return -((m * alpha) / (np.sqrt(v) + eps))
+
+    def _constants(self, dtype: np.dtype) -> tuple:
+        """β₁, β₂, 1 − β₁, 1 − β₂, ε in the weights' dtype, made once per dtype.
+
+        NOTE: 1 − β is formed in Python floats, then cast, as Keras does (f(1) − f(β) rounds differently).
+        """
+        key = (dtype, self.beta_1, self.beta_2, self.epsilon)
+        if getattr(self, "_constants_key", None) != key:
+            f = dtype.type
+            self._constants_key = key
+            self._constants_value = (f(self.beta_1), f(self.beta_2), f(1 - self.beta_1), f(1 - self.beta_2),
+                                     f(self.epsilon))
+        return self._constants_value
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
