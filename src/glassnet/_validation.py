@@ -67,10 +67,12 @@ def as_float_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
     if array.ndim == 0:
         raise ValueError(f"Argument `{name}` must have a batch dimension. Received: {name} with shape ()")
     array = array.astype(dtype, copy=False)
-    if not np.isfinite(array).all():
-        bad = np.argwhere(~np.isfinite(array))[0]
+    from .batching import chunked_all_finite  # chunk by chunk: no full-size temporary for huge or mapped data
+
+    finite, bad = chunked_all_finite(array)
+    if not finite:
         raise ValueError(f"Argument `{name}` must contain only finite numbers. Received: {name} with "
-                         f"{array[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+                         f"{array[bad]} at index {bad}")
     return array
 
 

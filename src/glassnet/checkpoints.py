@@ -104,7 +104,7 @@ def restore_into(model: Any, path: Path) -> None:
     if type(optimizer) is not type(saved_optimizer):
         raise ValueError(f"The backup in {path} was made with {type(saved_optimizer).__name__}, this model uses "
                          f"{type(optimizer).__name__}. Received: a different training command")
-    optimizer.build(model.trainable_weights)
+    optimizer.build(model.trainable_weights, model.flat_parameters())
     for slots, saved_slots in zip(optimizer.slots, saved_optimizer.slots):
         for name, value in saved_slots.items():
             slots[name][...] = value

@@ -89,6 +89,8 @@ def convert(value: float, from_: str, to: str, *, n_samples: int | None = None,
         n_samples = check_positive_int("n_samples", n_samples)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
+    if from_ == to:
+        return value  # the identity, bit for bit (no rounding below)
     kappa = value * _scale(from_, n_samples, batch_size, "from")
     result = kappa / _scale(to, n_samples, batch_size, "to")
     # NOTE: round to 15 significant digits so exact decimal conversions print as such (2·455·0.01 = 9.1, not
