@@ -32,6 +32,11 @@ demo: $(VENV)/.demo-installed
 bench: $(VENV)/.test-installed
 	cd benchmarks && ../$(PY) bench_peers.py --repeats 5 --docs --json ../benchmarks/latest.json
 	$(PY) benchmarks/bench_history_split.py
+	$(PY) benchmarks/bench_memory.py
+
+# The long fuzz of the model-file loader: 10,000 mutated files, nothing but ModelFileError may escape.
+fuzz: $(VENV)/.test-installed
+	$(PY) fuzz/fuzz_loader.py --examples 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -39,7 +39,7 @@ JOB = textwrap.dedent("""
         np.save(out / f"w{i}.npy", w)
     print("done")
 """)
-EPOCHS = 25
+EPOCHS = 40
 
 
 def _run(tmp: Path, backup: str, kill_after: float | None = None) -> int | None:
@@ -71,7 +71,7 @@ def test_sigkill_at_random_moments_then_resume_is_bitwise_equal(tmp_path):
     reference = _weights(reference_dir / "out")
 
     rng = np.random.default_rng(12345)
-    trials, kills = 4, 0
+    trials, kills = 6, 0
     for trial in range(trials):
         work = tmp_path / f"trial{trial}"
         work.mkdir()

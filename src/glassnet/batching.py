@@ -2,15 +2,19 @@
 ``.npy`` of 10M×30 float32 (1.2 GB) opened with ``np.load(path, mmap_mode='r')``.
 
 - Checks over the whole array (finite values) run chunk by chunk, never on a full-size temporary.
-- Pages of a memory-mapped file that a batch touched stay counted in the process's resident memory until the
+- Pages of a memory-mapped file that a pass touched stay counted in the process's resident memory until the
   kernel needs them back; :class:`PageReleaser` tells the kernel they may go (``madvise(MADV_DONTNEED)``) every
-  ``release_bytes`` read, so resident memory stays bounded. The data is unchanged: a page read again is reloaded
-  from the file (or the page cache).
+  ``release_bytes`` read in order (evaluate, predict, the checks), so resident memory stays bounded.
+- Shuffled batches are different: with large page-cache folios a single random row maps ~140 KB around it, so
+  a few thousand random rows make the whole file resident. :class:`RowGatherer` therefore reads a shuffled
+  batch's rows from the file with ``os.preadv`` into a reused buffer — the same rows in the same order, so the
+  same numbers as in memory, at ~0.7 µs per row and no resident growth.
 """
 
 from __future__ import annotations
 
 import mmap
+import os
 from typing import Any
 
 import numpy as np
@@ -77,3 +81,52 @@ class PageReleaser:
             self.mapping.madvise(mmap.MADV_DONTNEED)
         except (AttributeError, OSError, ValueError):  # no madvise on this platform, or a closed mapping
             self.mapping = None
+
+
+def file_rows(array: Any) -> tuple[str, int] | None:
+    """(file name, file offset of row 0) when ``array`` is a C-contiguous view of a np.memmap, else None."""
+    if array.ndim < 1 or not array.flags.c_contiguous:
+        return None
+    top = array
+    while top is not None and not isinstance(top, np.memmap):
+        top = getattr(top, "base", None)
+    while isinstance(getattr(top, "base", None), np.memmap):  # the outermost memmap knows the file offset
+        top = top.base
+    if top is None or getattr(top, "filename", None) is None or not top.flags.c_contiguous:
+        return None
+    start = array.__array_interface__["data"][0] - top.__array_interface__["data"][0]
+    return top.filename, int(top.offset) + start
+
+
+class RowGatherer:
+    """``x[rows]`` for a shuffled batch: from memory, or — for a memory-mapped file — read row by row with
+    ``os.preadv`` into a reused buffer (see the module docstring). Use as a context manager (closes the file)."""
+
+    def __init__(self, x: np.ndarray):
+        self.x = x
+        backing = file_rows(x)
+        self.fd = os.open(backing[0], os.O_RDONLY) if backing is not None else None
+        self.row0 = backing[1] if backing is not None else 0
+        self.row_bytes = x.strides[0] if x.ndim else 0
+        self.buffers: dict[int, np.ndarray] = {}
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        if self.fd is None or not isinstance(rows, np.ndarray):
+            return self.x[rows]
+        buffer = self.buffers.get(len(rows))
+        if buffer is None:  # one buffer per batch length: the last, partial batch gets its own
+            buffer = self.buffers[len(rows)] = np.empty((len(rows), *self.x.shape[1:]), self.x.dtype)
+        view = memoryview(buffer).cast("B")
+        size = self.row_bytes
+        for i, row in enumerate(rows.tolist()):
+            if os.preadv(self.fd, [view[i * size:(i + 1) * size]], self.row0 + row * size) != size:
+                raise OSError(f"short read from the memory-mapped input at row {row}")
+        return buffer
+
+    def __enter__(self) -> RowGatherer:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None

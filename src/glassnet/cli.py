@@ -202,7 +202,7 @@ def cmd_train(options: dict[str, Any]) -> int:
 
 
 def cmd_sweep(options: dict[str, Any]) -> int:
-    from .experiments import report, validation_curve
+    from .experiments import validation_curve, write_report
 
     x, y = _load_data(options["data"], options["target"])
     task, n_outputs = _task(y, options["task"])
@@ -219,7 +219,7 @@ def cmd_sweep(options: dict[str, Any]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     results.to_json(out / "results.json")
     results.to_csv(out / "results.csv")
-    path = report(results, out, title=f"glassnet sweep of {options['data']}")
+    path = write_report(results, out, title=f"glassnet sweep of {options['data']}")
     print(f"results: {(out / 'results.json').resolve()}, {(out / 'results.csv').resolve()}; report: "
           f"{Path(path).resolve()}")
     return 0

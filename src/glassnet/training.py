@@ -207,11 +207,21 @@ def _train_epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinit
                   train: tuple[np.ndarray, np.ndarray, np.ndarray | None], val: Any, rng: np.random.Generator,
                   epochs: int, batch_size: int, shuffle: bool, on_nonfinite: str) -> dict[str, float]:
     """The epoch loop of :func:`fit`; returns the last epoch's logs."""
+    # Shuffled batches of a memory-mapped x are read from its file: bounded resident memory (glassnet.batching).
+    with batching.RowGatherer(train[0]) as gather:
+        return _epochs(model, hooks, metrics, backup, train, val, rng, epochs, batch_size, shuffle, on_nonfinite,
+                       gather)
+
+
+def _epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinite.WeightBackup,
+            train: tuple[np.ndarray, np.ndarray, np.ndarray | None], val: Any, rng: np.random.Generator,
+            epochs: int, batch_size: int, shuffle: bool, on_nonfinite: str,
+            gather: batching.RowGatherer) -> dict[str, float]:
     x, y, sample_weight = train
     n = x.shape[0]
     logs: dict[str, float] = {}
-    releaser = batching.PageReleaser(x)  # memory-mapped x: bounded resident memory (see glassnet.batching)
     batch_hooks = hooks.uses_batch_hooks()  # building per-batch logs for nobody costs ~5% of a small step
+    releaser = batching.PageReleaser(x)  # unshuffled batches read x in order through the mapping
     for epoch in range(model.initial_epoch, epochs):
         hooks.on_epoch_begin(epoch, {})
         for metric in metrics:
@@ -221,8 +231,9 @@ def _train_epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinit
         for step, rows in enumerate(_batches(n, batch_size, order)):
             if batch_hooks:
                 hooks.on_train_batch_begin(step, {})
-            xb, yb = x[rows], y[rows]
-            releaser.touched_rows(xb.shape[0], x.strides[0], scattered=order is not None)
+            xb, yb = gather.take(rows), y[rows]
+            if order is None:
+                releaser.touched(xb.shape[0] * x.strides[0])
             wb = None if sample_weight is None else sample_weight[rows]
             checking = on_nonfinite != "ignore"
             if checking:

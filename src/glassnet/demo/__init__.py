@@ -25,7 +25,7 @@ def run(out_dir: str | Path = "glassnet-demo-report", *, jobs: int = -1, epochs:
         compare_epochs: int = 200, progress: bool = True, seed: int = 0) -> dict[str, Any]:
     """Run the whole demo; return the numbers and the report's path (also printed at the end)."""
     from .. import L2, Adam, Dense, Sequential
-    from ..experiments import ModelSpec, report, validation_curve
+    from ..experiments import ModelSpec, validation_curve, write_report
 
     started = time.perf_counter()
     print("== 1. The lecture's network, without and with L2(0.01) ==\n")
@@ -53,7 +53,7 @@ def run(out_dir: str | Path = "glassnet-demo-report", *, jobs: int = -1, epochs:
     explanation = chosen.explain(x_train, y_train)
     print(explanation)
 
-    path = report(results, out_dir, title="glassnet demo: choosing λ for the lecture's network on breast cancer",
+    path = write_report(results, out_dir, title="glassnet demo: choosing λ for the lecture's network on breast cancer",
                   models={"chosen": chosen}, histories={f"L2({one_se:g})": history.history},
                   explanation=explanation,
                   notes=[f"Twins table (no L2 vs L2(0.01)) after {compare_epochs} epochs: validation accuracy "

@@ -8,6 +8,11 @@ One call of :meth:`Optimizer.apply` is one training step, in Keras's order:
 4. the algorithm's step Δ, computed as a value by :meth:`update_step`, then applied: w ← w + Δ;
 5. ``iterations`` += 1, then each weight's constraint: w ← constraint(w).
 
+NOTE: every 16 steps, float32 weights and optimizer state below 1.2e-38 (subnormal numbers) are set to 0, as
+TensorFlow's CPU kernels do (flush-to-zero). L2 drives the weights of dead units, and Adam the moments of their
+zero gradients, into that range, where x86 arithmetic is ~100× slower: without the flush a long epoch slows down
+2-3×. float64 is left alone (its subnormals lie below 2.2e-308).
+
 ``update_step`` mutates only the slot arrays it is given (momentum, moments), so a caller can preview a step on
 copies of the slots without touching the real state.
 
@@ -30,6 +35,9 @@ from .._validation import check_nonnegative_float, check_optional_clip, check_po
 from .schedules import LearningRateSchedule
 
 LearningRate = float | LearningRateSchedule | Callable[[int], float]
+
+FLUSH_EVERY = 16  # steps between flushes of float32 subnormals to zero (see the module docstring)
+_FLOAT32_TINY = np.finfo(np.float32).tiny
 
 
 class Optimizer:
@@ -143,9 +151,18 @@ class Optimizer:
             for g, weight, slots in zip(totals, weights, self._slots):
                 weight.value += self.update_step(g, weight.value, slots, lr, step)
         self.iterations += 1
+        if self.iterations % FLUSH_EVERY == 0:
+            self._flush_subnormals(weights, flat)
         for weight in weights:
             if weight.constraint is not None:
                 weight.value[...] = weight.constraint(weight.value)
+
+    def _flush_subnormals(self, weights: Sequence[Any], flat: Any) -> None:
+        arrays = [flat.theta, *self._flat_slots.values()] if flat is not None else [
+            w.value for w in weights] + [a for slots in self._slots for a in slots.values()]
+        for array in arrays:
+            if array.dtype == np.float32:
+                np.copyto(array, 0, where=np.abs(array) < _FLOAT32_TINY)
 
     def _decay(self, weights: Sequence[Any], lr: float) -> None:
         if not self.weight_decay:
