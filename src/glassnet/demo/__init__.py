@@ -53,7 +53,9 @@ def run(out_dir: str | Path = "glassnet-demo-report", *, jobs: int = -1, epochs:
     explanation = chosen.explain(x_train, y_train)
     print(explanation)
 
-    path = write_report(results, out_dir, title="glassnet demo: choosing λ for the lecture's network on breast cancer",
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_report(results, folder / "report.html", title="glassnet demo: choosing λ for the lecture's network on breast cancer",
                   models={"chosen": chosen}, histories={f"L2({one_se:g})": history.history},
                   explanation=explanation,
                   notes=[f"Twins table (no L2 vs L2(0.01)) after {compare_epochs} epochs: validation accuracy "
