@@ -17,8 +17,7 @@ The fit/evaluate/predict loops live in :mod:`glassnet.training`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -29,41 +28,12 @@ from . import nonfinite, training
 from ._validation import as_float_array, describe
 from .backend import floatx, standardize_dtype
 from .errors import NotCompiledError
-from .layers.base import Gradient, Layer, Weight, unique_name
+from .layers.base import Layer, Weight, unique_name
+from .backward import backward as backward_pass
 from .layers.core import Input
+from .loss_parts import LossParts, PenaltyTerm
 from .parameters import FlatParameters
 from .regularization import CompileRegularization, install
-
-
-class PenaltyTerm(NamedTuple):
-    """One penalty in the training loss: ``layer``/``weight`` ('kernel', 'bias' or 'activity'), its regularizer
-    and its ``value`` (activity penalties already divided by the batch size). A NamedTuple: one is made for every
-    term on every step, so it must be cheap."""
-
-    layer: str
-    weight: str
-    regularizer: Any
-    value: float
-
-    @property
-    def key(self) -> str:
-        return f"{self.layer}/{self.weight}"
-
-
-@dataclass
-class LossParts:
-    """A batch's training loss, split: ``data`` + Σ ``penalties`` = ``total``."""
-
-    data: float
-    penalties: list[PenaltyTerm]
-
-    @property
-    def penalty(self) -> float:
-        return sum((float(term.value) for term in self.penalties), 0.0)
-
-    @property
-    def total(self) -> float:
-        return self.data + self.penalty
 
 
 class Sequential:
@@ -105,7 +75,6 @@ class Sequential:
         self._activity_grads: dict[int, np.ndarray] = {}
         self._params: FlatParameters | None = None  # θ and gradient buffers, made by build()
         self._trainable: list[Weight] | None = None  # cached model.trainable_weights
-        self._gradients: dict[tuple[bool, ...], list[Gradient]] = {}
         for layer in layers or []:
             self.add(layer)
 
@@ -167,7 +136,7 @@ class Sequential:
             shape = layer.compute_output_shape(shape)
         self.dtype = dtype
         self.built, self._trainable = True, None
-        self._params, self._gradients = FlatParameters(self.trainable_weights), {}
+        self._params = FlatParameters(self.trainable_weights)
         install(self._layers, self.compile_regularization)
 
     @property
@@ -322,85 +291,12 @@ class Sequential:
         views (e.g. a layer rebuilt elsewhere)."""
         weights = self.trainable_weights
         if self._params is None or not self._params.valid_for(weights):
-            self._params, self._gradients = FlatParameters(weights), {}
+            self._params = FlatParameters(weights)
         return self._params
 
     def backward(self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
-        """Fill ``layer.grads`` for the last training forward pass (see the module docstring).
-
-        The parts are written into the flat buffers of :meth:`flat_parameters` (``.data``, ``.penalty``), then
-        ``.total`` = data + penalty — the one place they are added, for the optimizer.
-        """
-        params = self.flat_parameters()
-        batch = output.shape[0]
-        fused = self._fused_logits()
-        last = self._layers[-1]
-        if fused:  # the forward pass already holds σ(z) / softmax(z): the loss reuses it (the same bits)
-            grad = self.loss.sample_gradients_from_logits(y, last.logits, output)
-        else:
-            grad = self.loss.sample_gradients(y, output)
-        scale = output.dtype.type(1 / batch) if sample_weight is None else (sample_weight / batch)[:, None]
-        grad = (grad * scale).astype(output.dtype, copy=False)
-        owners, outs = self._layout()
-        for index in range(len(self._layers) - 1, -1, -1):
-            layer = self._layers[index]
-            kwargs = {"from_logits": True} if fused and index == len(self._layers) - 1 else {}
-            grad, parts = layer.backward(grad, need_input_grad=index > 0, out=outs[index], **kwargs)
-            for i in owners[index]:  # layers that cannot write in place return new arrays
-                if parts[params.weights[i].name] is not params.data_views[i]:
-                    np.copyto(params.data_views[i], parts[params.weights[i].name])
-        activity_parts = self._backward_activity()
-        deepest_activity = max(self._activity_grads, default=-1)
-        penalized = []
-        for index, layer in enumerate(self._layers):
-            for i in owners[index]:
-                weight, view = params.weights[i], params.penalty_views[i]
-                from_activity = activity_parts[index].get(weight.name)
-                if weight.regularizer is not None:
-                    weight.regularizer.gradient_into(weight.value, view)
-                    if from_activity is not None:
-                        view += from_activity
-                elif from_activity is not None:
-                    np.copyto(view, from_activity)
-                penalized.append(weight.regularizer is not None or index <= deepest_activity)
-        np.add(params.data, params.penalty, out=params.total)
-        key = tuple(penalized)
-        # Gradient objects over the buffers, made once per pattern (and again if someone replaced layer.grads).
-        if key != params.grads_key or any(layer.grads is not d for layer, d in zip(self._layers, params.grads)):
-            gradients = iter(params.gradients(penalized))
-            params.grads = [{params.weights[i].name: next(gradients) for i in own} for own in owners]
-            params.gradient_list = [grads[params.weights[i].name] for grads, own in zip(params.grads, owners)
-                                    for i in own]
-            for layer, grads in zip(self._layers, params.grads):
-                layer.grads = grads
-            params.grads_key = key
-
-    def _layout(self) -> tuple[list[list[int]], list[dict[str, np.ndarray]]]:
-        """For each layer: the indices of its trainable weights in ``trainable_weights``, and the views of the
-        flat data-gradient buffer its backward writes into. Made once per :meth:`flat_parameters`."""
-        params = self._params
-        if getattr(params, "layout", None) is None:
-            owners, i = [], 0
-            for layer in self._layers:
-                count = len(layer.trainable_weights)
-                owners.append(list(range(i, i + count)))
-                i += count
-            outs = [{params.weights[i].name: params.data_views[i] for i in own} for own in owners]
-            params.layout = (owners, outs)
-        return params.layout
-
-    def _backward_activity(self) -> list[dict[str, np.ndarray]]:
-        """Second backward pass, for activity penalties only: their gradient enters at each regularized layer's
-        output and flows down, adding to the ``penalty`` part of every weight below it."""
-        parts: list[dict[str, np.ndarray]] = [{} for _ in self._layers]
-        grad = None
-        for index in range(len(self._layers) - 1, -1, -1):
-            entering = self._activity_grads.get(index)
-            if entering is not None:
-                grad = entering if grad is None else grad + entering
-            if grad is not None:
-                grad, parts[index] = self._layers[index].backward(grad, need_input_grad=index > 0)
-        return parts
+        """Fill ``layer.grads`` for the last training forward pass: see :func:`glassnet.backward.backward`."""
+        backward_pass(self, output, y, sample_weight)
 
     def train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
                    rng: np.random.Generator, check_finite: bool = False) -> tuple[LossParts, np.ndarray]:

@@ -25,7 +25,8 @@ import numpy as np
 from .errors import NonFiniteError
 
 if TYPE_CHECKING:
-    from .model import LossParts, Sequential
+    from .loss_parts import LossParts
+    from .model import Sequential
 
 ON_NONFINITE = ("raise", "warn", "ignore")
 

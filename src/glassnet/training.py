@@ -28,7 +28,8 @@ from .errors import NonFiniteError
 from ._validation import as_float_array, check_positive_int, check_unit_interval, describe
 
 if TYPE_CHECKING:
-    from .model import LossParts, Sequential
+    from .loss_parts import LossParts
+    from .model import Sequential
 
 
 def _batches(n: int, batch_size: int, order: np.ndarray | None):
