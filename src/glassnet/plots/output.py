@@ -1,0 +1,71 @@
+"""What every plot shares: write a Figure to PNG or SVG, get a Figure and Axes to draw into, read a History.
+
+- :func:`save` writes PNG or SVG (the extension chooses); :func:`to_png` gives PNG bytes (HTML report);
+- ``_figure_and_axes`` and ``_history_dict`` are the helpers every plot function starts with.
+
+Only the non-interactive Agg (PNG) and SVG canvases are used; pyplot is never imported.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, FigureBase
+
+from .._validation import describe
+
+_FORMATS = {".png": "png", ".svg": "svg"}
+
+
+def save(fig: FigureBase, path: str | Path, *, dpi: int = 100) -> Path:
+    """Write ``fig`` to ``path`` as PNG or SVG, chosen by the extension (.png / .svg, any case).
+
+    Parent directories are created. SVG files carry no date, so the same figure gives the same file.
+    Returns the path written.
+    """
+    if not isinstance(fig, FigureBase):
+        raise TypeError(f"Argument `fig` must be a matplotlib Figure. Received: fig={describe(fig)}")
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"Argument `path` must be a str or pathlib.Path. Received: path={describe(path)}")
+    target = Path(path)
+    fmt = _FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise ValueError("Argument `path` must end in .png or .svg (the extension chooses the format). "
+                         f"Received: path={str(path)!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(target, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
+    return target
+
+
+def to_png(fig: FigureBase, *, dpi: int = 100) -> bytes:
+    """The PNG bytes of ``fig`` (what :func:`save` would write to a .png file)."""
+    if not isinstance(fig, FigureBase):
+        raise TypeError(f"Argument `fig` must be a matplotlib Figure. Received: fig={describe(fig)}")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> tuple[Figure, Axes]:
+    """A new Figure with one Axes, or the root Figure of the Axes the caller passed."""
+    if ax is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+        return fig, fig.add_subplot()
+    if not isinstance(ax, Axes):
+        raise TypeError(f"Argument `ax` must be a matplotlib Axes or None. Received: ax={describe(ax)}")
+    fig = ax.figure
+    while not isinstance(fig, Figure):  # an Axes in a SubFigure: climb to the Figure that owns the canvas
+        fig = fig.figure
+    return fig, ax
+
+
+def _history_dict(history: Any) -> Mapping[str, Any]:
+    data = getattr(history, "history", history)
+    if not isinstance(data, Mapping):
+        raise TypeError("Argument `history` must be a History (returned by fit) or a dict "
+                        f"{{key: per-epoch list}}. Received: history={describe(history)}")
+    return data

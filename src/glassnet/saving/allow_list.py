@@ -1,0 +1,154 @@
+"""The allow-list: every class a model file may name, with the type of each constructor argument, and the
+encoding of an allow-listed object as ``{"class_name": ..., "config": {argument: value}}`` and back.
+
+Decoding looks a class name up in :data:`ALLOW_LIST` and nowhere else, checks every value against its declared
+kind and builds the object through its class's validating constructor: a file never names code to run.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+from .. import activations as act
+from .. import constraints as con
+from .. import initializers as init
+from .. import losses as los
+from .. import regularizers as reg
+from ..errors import ModelFileError
+from ..layers import Activation, ActivityRegularization, Dense, Dropout
+from ..optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from ..optimizers.schedules import ExponentialDecay
+from .messages import _bad, _keys, _unsavable
+
+_KINDS = {"float": (numbers.Real, "a number"), "int": (numbers.Integral, "an integer"),
+          "bool": (bool, "true or false"), "str": (str, "a string")}
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """One allow-listed class and its constructor arguments → kind ('float', 'int?', 'activation', ...;
+    '?' allows null, a family name means a nested object of that family)."""
+
+    cls: type
+    fields: dict[str, str]
+
+
+def _table(*entries: tuple[type, dict[str, str]]) -> dict[str, _Spec]:
+    return {cls.__name__: _Spec(cls, fields) for cls, fields in entries}
+
+
+_SEED = {"seed": "int?"}
+_OPTIMIZER = {"learning_rate": "learning_rate", "weight_decay": "float?", "clipnorm": "float?",
+              "clipvalue": "float?", "global_clipnorm": "float?", "name": "str"}
+_ADAM = {**_OPTIMIZER, "beta_1": "float", "beta_2": "float", "epsilon": "float", "amsgrad": "bool"}
+_DENSE = {"name": "str", "units": "int", "activation": "activation", "use_bias": "bool",
+          "kernel_initializer": "initializer", "bias_initializer": "initializer",
+          "kernel_regularizer": "regularizer?", "bias_regularizer": "regularizer?",
+          "activity_regularizer": "regularizer?", "kernel_constraint": "constraint?",
+          "bias_constraint": "constraint?"}
+
+#: family → class name → class and constructor arguments. Loading looks names up here and nowhere else.
+ALLOW_LIST: dict[str, dict[str, _Spec]] = {
+    "layer": _table((Dense, _DENSE), (Dropout, {"name": "str", "rate": "float", "seed": "int?"}),
+                    (Activation, {"name": "str", "activation": "activation",
+                                  "activity_regularizer": "regularizer?"}),
+                    (ActivityRegularization, {"name": "str", "l1": "float", "l2": "float"})),
+    "activation": _table(*((cls, {}) for cls in (act.Linear, act.ReLU, act.Sigmoid, act.Tanh, act.Softmax,
+                                                 act.Softplus)),
+                         (act.LeakyReLU, {"negative_slope": "float"}), (act.ELU, {"alpha": "float"}),
+                         (act.GELU, {"approximate": "bool"})),
+    "initializer": _table(*((cls, _SEED) for cls in (init.GlorotUniform, init.GlorotNormal, init.HeUniform,
+                                                      init.HeNormal, init.LecunUniform, init.LecunNormal)),
+                          (init.VarianceScaling, {"scale": "float", "mode": "str", "distribution": "str",
+                                                  **_SEED}),
+                          (init.RandomNormal, {"mean": "float", "stddev": "float", **_SEED}),
+                          (init.RandomUniform, {"minval": "float", "maxval": "float", **_SEED}),
+                          (init.Constant, {"value": "float"}), (init.Zeros, {}), (init.Ones, {})),
+    "regularizer": _table((reg.L1, {"l1": "float"}), (reg.L2, {"l2": "float"}),
+                          (reg.L1L2, {"l1": "float", "l2": "float"}),
+                          (reg.LectureL2, {"lam": "float", "m": "int"})),
+    "constraint": _table((con.MaxNorm, {"max_value": "float", "axis": "int"}), (con.NonNeg, {}),
+                         (con.UnitNorm, {"axis": "int"}),
+                         (con.MinMaxNorm, {"min_value": "float", "max_value": "float", "rate": "float",
+                                           "axis": "int"})),
+    "loss": _table(*((cls, {"from_logits": "bool"}) for cls in (
+        los.BinaryCrossentropy, los.CategoricalCrossentropy, los.SparseCategoricalCrossentropy,
+        los.MeanSquaredError, los.MeanAbsoluteError)), (los.Huber, {"delta": "float"})),
+    "schedule": _table((ExponentialDecay, {"initial_learning_rate": "float", "decay_steps": "int",
+                                           "decay_rate": "float", "staircase": "bool"})),
+    "optimizer": _table((SGD, {**_OPTIMIZER, "momentum": "float", "nesterov": "bool"}), (Adam, _ADAM),
+                        (AdamW, _ADAM),
+                        (RMSprop, {**_OPTIMIZER, "rho": "float", "momentum": "float", "epsilon": "float",
+                                   "centered": "bool"}),
+                        (Adagrad, {**_OPTIMIZER, "initial_accumulator_value": "float", "epsilon": "float"})),
+}
+_BY_CLASS = {spec.cls: (family, name) for family, table in ALLOW_LIST.items() for name, spec in table.items()}
+
+
+# --- saving -----------------------------------------------------------------------------------------------
+def _encode(family: str, obj: Any, where: str) -> dict[str, Any]:
+    """``{"class_name", "config"}`` for an allow-listed object; anything else cannot be saved (ValueError)."""
+    found = _BY_CLASS.get(type(obj))  # the exact class: a subclass may hold state or code the file cannot
+    if found is None or found[0] != family:
+        code = " A plain function is code, which a model file never holds." if (
+            inspect.isroutine(obj) or isinstance(obj, reg.FunctionRegularizer)) else ""
+        names = ", ".join(ALLOW_LIST[family])
+        _unsavable(where, f"only glassnet's own {family} classes can be saved ({names}).{code}", obj)
+    spec = ALLOW_LIST[family][found[1]]
+    config = {}
+    for field, kind in spec.fields.items():
+        # An optimizer's `learning_rate` attribute evaluates its schedule; get_config() has what it was given.
+        value = obj.get_config()["learning_rate"] if field == "learning_rate" else getattr(obj, field)
+        config[field] = _encode_value(kind, value, f"{where}.{field}")
+    return {"class_name": found[1], "config": config}
+
+
+def _encode_value(kind: str, value: Any, where: str) -> Any:
+    base = kind.rstrip("?")
+    if value is None and kind.endswith("?"):
+        return None
+    if base == "learning_rate":
+        base = "float" if isinstance(value, numbers.Real) else "schedule"
+    if base in ALLOW_LIST:
+        return _encode(base, value, where)
+    expected, said = _KINDS[base]
+    if not isinstance(value, expected) or (isinstance(value, bool) and base != "bool"):
+        _unsavable(where, f"the file format stores {said} here", value)
+    if base == "float" and not math.isfinite(value):
+        _unsavable(where, "a model file holds finite numbers only", value)
+    return float(value) if base == "float" else int(value) if base == "int" else value
+
+
+# --- loading ----------------------------------------------------------------------------------------------
+def _decode(family: str, data: Any, where: str) -> Any:
+    """An allow-listed object from ``{"class_name", "config"}``; nothing outside ALLOW_LIST is looked up."""
+    _keys(data, {"class_name", "config"}, where)
+    table, name = ALLOW_LIST[family], data["class_name"]
+    if not isinstance(name, str) or name not in table:
+        _bad(f"{where}.class_name", f"one of glassnet's {family} classes {sorted(table)}", name)
+    spec = table[name]
+    config = _keys(data["config"], set(spec.fields), f"{where}.config")
+    kwargs = {field: _decode_value(kind, config[field], f"{where}.config.{field}")
+              for field, kind in spec.fields.items()}
+    try:
+        return spec.cls(**kwargs)
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"`{where}` ({name}) was refused by its constructor: {exc}") from exc
+
+
+def _decode_value(kind: str, value: Any, where: str) -> Any:
+    base = kind.rstrip("?")
+    if value is None and kind.endswith("?"):
+        return None
+    if base == "learning_rate":
+        base = "schedule" if isinstance(value, dict) else "float"
+    if base in ALLOW_LIST:
+        return _decode(base, value, where)
+    types, said = _KINDS[base]  # JSON gives int, float, bool and str only
+    if isinstance(value, bool) != (base == "bool") or not isinstance(value, types):
+        _bad(where, said + (" or null" if kind.endswith("?") else ""), value)
+    return float(value) if base == "float" else value

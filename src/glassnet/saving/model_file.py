@@ -1,0 +1,282 @@
+"""What a model file says about a model: the config and tensors of a model (saving), and the model rebuilt
+from a checked config and tensors (loading), weights, compile settings, optimizer and generator states
+included. The keys of the config are described in :mod:`glassnet.saving`.
+
+Loading checks the whole config and the tensors against each other before it builds anything; restoring
+writes into the new model's arrays in place (weights and optimizer slots are views of flat arrays).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import regularizers as reg
+from .._validation import describe
+from ..errors import ModelFileError
+from ..layers import Dense, Input
+from ..model import Sequential
+from ..regularization import CompileRegularization
+from .allow_list import _decode, _decode_value, _encode, _encode_value
+from .container import _MAX_DIM
+from .messages import _bad, _int, _keys, _Said, _short, _strings, _unsavable
+
+_MAX_PATTERN = 10_000  # characters of an optimizer's exclude_from_weight_decay pattern
+
+
+# --- saving -----------------------------------------------------------------------------------------------
+def _savable_structure(model: Sequential) -> tuple[int | None, list[Any]]:
+    """The input width and the weights, after the checks that do not depend on a class."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"Argument `model` must be a glassnet Sequential. Received: model={describe(model)}")
+    shape = model._input_shape  # NOTE: saving reads the private state it must restore exactly
+    features = None if shape is None else int(shape[-1])
+    if model.built != bool(features is not None and model.layers) or (
+            not model.built and any(layer.built for layer in model.layers)):
+        raise ValueError("Cannot save a model that is half built (some layers built, the model not). Build "
+                         f"it with model.build((None, features)). Received: model.built={model.built}")
+    weights = model.weights
+    repeated = sorted(path for path, n in Counter(w.path for w in weights).items() if n > 1)
+    if repeated:
+        raise ValueError("Cannot save a model whose layers share a name: the file keys weights by '<layer "
+                         f"name>/<weight>'. Give each layer its own name. Received: repeated {repeated}")
+    frozen = [w.path for w in weights if not w.trainable]
+    if frozen:
+        raise ValueError(f"Cannot save weights with trainable=False (not supported yet). Received: {frozen}")
+    return features, weights
+
+
+def _model_config(model: Sequential) -> tuple[dict[str, Any], list[tuple[str, np.ndarray]]]:
+    features, weights = _savable_structure(model)
+    layers = model.layers
+    config: dict[str, Any] = {
+        "weights": [w.path for w in weights],
+        "model": {"name": _encode_value("str", model.name, "model.name"),
+                  "dtype": None if model.dtype is None else model.dtype.name,
+                  "seed": _encode_value("int?", model.seed, "model.seed"), "input_features": features,
+                  "layers": [_encode("layer", layer, f"layers[{i}] ({layer.name})") for i, layer in
+                             enumerate(layers)]},
+        "compile": None,
+        "state": {"last_fit": None if model.last_fit is None else dict(model.last_fit),
+                  "rng": model._rng.bit_generator.state,
+                  "layer_rngs": [None if getattr(layer, "_own_rng", None) is None else
+                                 layer._own_rng.bit_generator.state for layer in layers],
+                  "optimizer": None}}
+    tensors = [(w.path, w.value) for w in weights]
+    if not model.compiled:
+        return config, tensors
+    optimizer, plan = model.optimizer, model.compile_regularization
+    for index, metric in enumerate(model._metric_specs):
+        if not isinstance(metric, str):
+            _unsavable(f"compile.metrics[{index}]", "only metric names can be saved; a callable metric is "
+                                                    "code, which a model file never holds", metric)
+    config["compile"] = {
+        "optimizer": _encode("optimizer", optimizer, "optimizer"),
+        "loss": _encode("loss", model.loss, "loss"),
+        "metrics": list(model._metric_specs),
+        "regularization": {
+            "regularizer": _encode_value("regularizer?", plan.regularizer, "compile.regularizer"),
+            "regularize_bias": plan.regularize_bias, "lam": plan.lam, "n_samples": plan.n_samples}}
+    trainable = model.trainable_weights
+    # Slots built for other weights would be rebuilt by the next step anyway: then there is nothing to keep.
+    built = optimizer._weights is not None and len(optimizer._weights) == len(trainable) and all(
+        a is b for a, b in zip(optimizer._weights, trainable))
+    pattern = optimizer._exclude_pattern
+    config["state"]["optimizer"] = {
+        "iterations": int(optimizer.iterations), "built": built,
+        "exclude_weight_paths": [w.path for w in weights if id(w) in optimizer._exclude_ids],
+        "exclude_pattern": None if pattern is None else pattern.pattern}
+    if built:
+        tensors += [(f"optimizer/{i}/{name}", array) for i, slots in enumerate(optimizer.slots)
+                    for name, array in slots.items()]
+    return config, tensors
+
+
+# --- loading ----------------------------------------------------------------------------------------------
+def _rng_state(data: Any, where: str) -> dict[str, Any]:
+    """A PCG64 state (numpy's ``bit_generator.state``), every number in range."""
+    _keys(data, {"bit_generator", "state", "has_uint32", "uinteger"}, where)
+    if data["bit_generator"] != "PCG64":
+        _bad(f"{where}.bit_generator", "'PCG64'", data["bit_generator"])
+    inner = _keys(data["state"], {"state", "inc"}, f"{where}.state")
+    for key, value, high in (("state.state", inner["state"], 2**128), ("state.inc", inner["inc"], 2**128),
+                             ("has_uint32", data["has_uint32"], 2), ("uinteger", data["uinteger"], 2**32)):
+        _int(value, f"{where}.{key}", 0, high)
+    return data
+
+
+def _expected_weights(layers: list[Any], features: int | None) -> list[tuple[str, tuple[int, ...]]]:
+    """(path, shape) of each weight these layers build for ``features`` inputs, in get_weights order —
+    from the configuration alone, so a file's tensors are checked before anything is allocated. Mirrors
+    Dense.build; the other allow-listed layers have no weights and keep the width."""
+    expected = []
+    for layer in layers if features is not None else []:
+        if isinstance(layer, Dense):
+            expected.append((f"{layer.name}/kernel", (features, layer.units)))
+            if layer.use_bias:
+                expected.append((f"{layer.name}/bias", (layer.units,)))
+            features = layer.units
+    return expected
+
+
+def _compile_regularization(data: Any, where: str) -> CompileRegularization:
+    data = _keys(data, {"regularizer", "regularize_bias", "lam", "n_samples"}, where)
+    regularizer = _decode_value("regularizer?", data["regularizer"], f"{where}.regularizer")
+    bias = _decode_value("bool", data["regularize_bias"], f"{where}.regularize_bias")
+    lam = _decode_value("float?", data["lam"], f"{where}.lam")
+    n_samples = _decode_value("int?", data["n_samples"], f"{where}.n_samples")
+    try:
+        if lam is None:
+            return CompileRegularization.from_arguments(regularizer, bias, None, n_samples)
+        plan = CompileRegularization.from_arguments(None, bias, lam, n_samples)
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"`{where}` was refused by compile(): {exc}") from exc
+    if regularizer is None:  # λ waiting for m, unless compile(n_samples=m) gave it
+        return plan if n_samples is None else plan.with_training_size(n_samples)
+    if type(regularizer) is not reg.LectureL2 or regularizer.lam != lam or (
+            n_samples not in (None, regularizer.m)):
+        _bad(f"{where}.regularizer", f"L2.from_lecture(lam={lam}, m={n_samples or 'm'}), what lam resolves "
+             "to", regularizer)
+    return CompileRegularization(regularizer, bias, lam, n_samples)
+
+
+@dataclass
+class _Training:
+    """What ``compile`` and the optimizer state of a model file say, decoded and checked."""
+
+    optimizer: Any
+    loss: Any
+    metrics: list[str]
+    plan: CompileRegularization
+    iterations: int
+    slots_built: bool
+    excluded: set[str]
+    pattern: str | None
+
+
+def _decode_training(compiled: Any, state: Any, paths: list[str], built: bool) -> _Training | None:
+    if (compiled is None) != (state is None):
+        _bad("config.state.optimizer", "present exactly when config.compile is", state)
+    if compiled is None:
+        return None
+    where = "config.state.optimizer"
+    compiled = _keys(compiled, {"optimizer", "loss", "metrics", "regularization"}, "config.compile")
+    state = _keys(state, {"iterations", "built", "exclude_weight_paths", "exclude_pattern"}, where)
+    training = _Training(
+        _decode("optimizer", compiled["optimizer"], "config.compile.optimizer"),
+        _decode("loss", compiled["loss"], "config.compile.loss"),
+        _strings(compiled["metrics"], "config.compile.metrics"),
+        _compile_regularization(compiled["regularization"], "config.compile.regularization"),
+        _int(state["iterations"], f"{where}.iterations", 0, 2**63),
+        _decode_value("bool", state["built"], f"{where}.built"),
+        set(_strings(state["exclude_weight_paths"], f"{where}.exclude_weight_paths")),
+        _decode_value("str?", state["exclude_pattern"], f"{where}.exclude_pattern"))
+    if not training.excluded <= set(paths):
+        _bad(f"{where}.exclude_weight_paths", "paths of the model's weights", sorted(training.excluded))
+    if training.pattern is not None and len(training.pattern) > _MAX_PATTERN:
+        _bad(f"{where}.exclude_pattern", f"at most {_MAX_PATTERN} characters", training.pattern)
+    if training.slots_built and not built:
+        _bad(f"{where}.built", "false for a model that is not built", True)
+    return training
+
+
+def _decode_rngs(state: Any, layers: list[Any]) -> tuple[dict[str, Any], list[dict[str, Any] | None]]:
+    """The model's generator state and one state (or null) per layer: exactly the Dropouts with a seed."""
+    model_rng = _rng_state(state["rng"], "config.state.rng")
+    layer_rngs = state["layer_rngs"]
+    if not isinstance(layer_rngs, list) or len(layer_rngs) != len(layers):
+        _bad("config.state.layer_rngs", f"a list of {len(layers)} generator states or nulls", layer_rngs)
+    for index, (layer, data) in enumerate(zip(layers, layer_rngs)):
+        where = f"config.state.layer_rngs[{index}]"
+        if (getattr(layer, "_own_rng", None) is None) != (data is None):
+            _bad(where, "a generator state for a Dropout with a seed, else null", data)
+        if data is not None:
+            _rng_state(data, where)
+    return model_rng, layer_rngs
+
+
+def _check_tensors(tensors: dict[str, np.ndarray], expected: dict[str, tuple[int, ...]], dtype: Any) -> None:
+    missing = [n for n in expected if n not in tensors]
+    unexpected = [n for n in tensors if n not in expected]
+    if missing or unexpected:
+        _bad("the file's tensors", f"exactly the {len(expected)} weights and optimizer slots of the model",
+             _Said(f"missing {_short(missing)}, unexpected {_short(unexpected)}"))
+    for name, shape in expected.items():
+        found = tensors[name]
+        if found.shape != shape or found.dtype.name != dtype:
+            _bad(f"tensor {name!r}", f"{dtype} of shape {shape}",
+                 _Said(f"{found.dtype.name} of shape {found.shape}"))
+
+
+def _decode_model(config: Any, tensors: dict[str, np.ndarray]) -> Sequential:
+    """Check the whole config and the tensors against each other, then build the model (module docstring)."""
+    _keys(config, {"weights", "model", "compile", "state"}, "config")
+    spec = _keys(config["model"], {"name", "dtype", "seed", "input_features", "layers"}, "config.model")
+    name = _decode_value("str", spec["name"], "config.model.name")
+    dtype = _decode_value("str?", spec["dtype"], "config.model.dtype")
+    seed = _decode_value("int?", spec["seed"], "config.model.seed")
+    features = spec["input_features"]
+    if features is not None:
+        _int(features, "config.model.input_features", 1, _MAX_DIM)
+    if not isinstance(spec["layers"], list):
+        _bad("config.model.layers", "a list", spec["layers"])
+    layers = [_decode("layer", item, f"config.model.layers[{i}]") for i, item in enumerate(spec["layers"])]
+    built = features is not None and bool(layers)
+    if dtype not in ("float32", "float64") and (built or dtype is not None):
+        _bad("config.model.dtype", "'float32' or 'float64'" + ("" if built else " or null"), dtype)
+    expected = _expected_weights(layers, features)
+    paths = [path for path, _ in expected]
+    if _strings(config["weights"], "config.weights") != paths or len(set(paths)) != len(paths):
+        _bad("config.weights", f"the {len(paths)} distinct weight paths the layers build", config["weights"])
+    state = _keys(config["state"], {"last_fit", "rng", "layer_rngs", "optimizer"}, "config.state")
+    last_fit = state["last_fit"]
+    if last_fit is not None and not isinstance(last_fit, dict):
+        _bad("config.state.last_fit", "null or an object of integers", last_fit)
+    for key, value in (last_fit or {}).items():
+        _int(value, f"config.state.last_fit.{key}")
+    model_rng, layer_rngs = _decode_rngs(state, layers)
+    training = _decode_training(config["compile"], state["optimizer"], paths, built)
+    expected_tensors = dict(expected)
+    if training is not None and training.slots_built:
+        slot_names = list(training.optimizer.init_slots(np.zeros(0)))
+        expected_tensors.update({f"optimizer/{i}/{slot}": shape for i, (_, shape) in enumerate(expected)
+                                 for slot in slot_names})
+    _check_tensors(tensors, expected_tensors, dtype)
+
+    # Everything is checked: build. The allocations are the sizes of the file's own tensors. The initial
+    # values are overwritten by the file's, so an initializer's overflow warning would only be noise.
+    try:
+        with np.errstate(all="ignore"):
+            model = Sequential(([Input((features,))] if features is not None else []) + layers, name=name,
+                               dtype=dtype, seed=seed)
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"`config.model` was refused by Sequential(): {exc}") from exc
+    model.set_weights([tensors[path] for path in paths])
+    if training is not None:
+        _restore_training(model, training, tensors)
+    model.last_fit = None if last_fit is None else dict(last_fit)
+    model._rng.bit_generator.state = model_rng  # after building, which drew from it
+    for layer, data in zip(model.layers, layer_rngs):
+        if data is not None:
+            layer._own_rng.bit_generator.state = data
+    return model
+
+
+def _restore_training(model: Sequential, training: _Training, tensors: dict[str, np.ndarray]) -> None:
+    optimizer = training.optimizer
+    try:
+        model.compile(optimizer=optimizer, loss=training.loss, metrics=training.metrics)
+        optimizer.exclude_from_weight_decay([w for w in model.weights if w.path in training.excluded],
+                                            None if training.pattern is None else [training.pattern])
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"`config.compile` was refused by compile(): {exc}") from exc
+    model.set_compile_regularization(training.plan)
+    if training.slots_built:
+        optimizer.build(model.trainable_weights, model.flat_parameters())
+        for index, slots in enumerate(optimizer.slots):
+            for slot, array in slots.items():
+                array[...] = tensors[f"optimizer/{index}/{slot}"]
+    optimizer.iterations = training.iterations
