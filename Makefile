@@ -31,8 +31,8 @@ demo: $(VENV)/.demo-installed
 # Speed against the peers (same run, alternated, medians); rewrites docs/benchmarks.md.
 bench: $(VENV)/.test-installed
 	cd benchmarks && ../$(PY) bench_peers.py --repeats 5 --docs --json ../benchmarks/latest.json
-	$(PY) benchmarks/bench_history_split.py
-	$(PY) benchmarks/bench_memory.py
+	$(PY) benchmarks/bench_history_split.py --docs
+	$(PY) benchmarks/bench_memory.py --docs
 
 # The long fuzz of the model-file loader: 10,000 mutated files, nothing but ModelFileError may escape.
 fuzz: $(VENV)/.test-installed

@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--scaling", default="10000,100000,1000000")
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--docs", action="store_true", help="append the result to docs/benchmarks.md")
     args = parser.parse_args(argv)
     memory = memory_run(args.rows)
     print(f"memory-mapped x: {memory['rows']:,}×30 float32 ({memory['file_mb']:,.0f} MB); fit 1 epoch "
@@ -113,6 +114,17 @@ def main(argv: list[str] | None = None) -> dict:
     line = ", ".join(f"{n:,} rows: {v:,.0f}/s" for n, v in scaling["samples_per_second"].items())
     print(f"in-memory fit, samples/s by size: {line}; max/min = {scaling['max_over_min']:.2f} (target ≤ 1.2)")
     result = {"memory": memory, "scaling": scaling}
+    if args.docs:
+        docs = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+        with open(docs, "a", encoding="utf-8") as handle:
+            handle.write(
+                f"\n## Memory and scale (issue 5.3)\n\n`benchmarks/bench_memory.py`: `fit` (1 epoch, "
+                f"`validation_split=0.1`) and `predict` on a memory-mapped {memory['rows']:,}×30 float32 `.npy` "
+                f"({memory['file_mb']:,.0f} MB): peak RSS **{memory['peak_rss_mb']:.0f} MB** (target ≤ 300 MB), "
+                f"{memory['fit_samples_per_second']:,.0f} samples/s (shuffled rows are read from the file), "
+                f"predict {memory['rows'] / memory['predict_seconds']:,.0f} rows/s.\n\n"
+                f"In-memory fit, samples/s by size: {line}; max/min = **{scaling['max_over_min']:.2f}** "
+                f"(target ≤ 1.2).\n")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
     return result

@@ -39,3 +39,11 @@ def test_peer_benchmark_runs_every_framework_on_every_workload(tmp_path, monkeyp
         assert set(by_framework) == {"glassnet", "pytorch", "keras", "scikit-learn"}
         assert all(v["samples_per_second"] > 0 for v in by_framework.values())
     assert out.read_text().startswith("{")
+
+
+def test_memory_benchmark_runs_on_a_small_mapped_file():
+    bench = _load("bench_memory")
+    result = bench.main(["--rows", "20000", "--scaling", "2000,4000"])
+    memory = result["memory"]
+    assert memory["rows"] == 20000 and memory["predictions"] == 20000 and memory["peak_rss_mb"] > 0
+    assert set(result["scaling"]["samples_per_second"]) == {2000, 4000}
