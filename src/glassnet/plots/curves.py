@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from .._validation import describe
-from .output import _figure_and_axes, _history_dict
+from .output import _figure_and_axes, _finish, _history_dict
 
 # How each swept quantity reads on an axis (key suffix after 'train_' / 'val_').
 _METRIC_LABELS = {
@@ -190,9 +190,5 @@ def loss_curves(history: Any, *, ax: Axes | None = None) -> Figure:
     if not drawn:
         raise ValueError("Argument `history` must hold 'loss', 'data_loss' or 'penalty_loss' (or their val_ "
                          f"versions). Received: history with keys {sorted(logs)}")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (epoch mean)")
-    ax.set_title("Loss = data loss + penalty")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    _finish(ax, "epoch", "loss (epoch mean)", "Loss = data loss + penalty")
     return fig

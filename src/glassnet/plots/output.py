@@ -50,6 +50,15 @@ def to_png(fig: FigureBase, *, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
+def _finish(ax: Axes, xlabel: str, ylabel: str, title: str) -> None:
+    """The labels, light grid and small legend every epoch plot ends with."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+
+
 def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> tuple[Figure, Axes]:
     """A new Figure with one Axes, or the root Figure of the Axes the caller passed."""
     if ax is None:

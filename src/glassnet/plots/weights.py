@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from .._validation import check_positive_int, describe
 from ..layers import Dense
-from .output import _figure_and_axes, _history_dict
+from .output import _figure_and_axes, _finish, _history_dict
 
 
 def weight_norms(history: Any, *, ax: Axes | None = None) -> Figure:
@@ -26,11 +26,7 @@ def weight_norms(history: Any, *, ax: Axes | None = None) -> Figure:
     for key in keys:
         curve = np.asarray(logs[key], dtype=np.float64)
         ax.plot(np.arange(1, curve.size + 1), curve, marker=".", label=key.split("/")[1])
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("kernel norm ‖W‖_F")
-    ax.set_title("Weight norms")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    _finish(ax, "epoch", "kernel norm ‖W‖_F", "Weight norms")
     return fig
 
 
