@@ -500,3 +500,15 @@ def test_loading_runs_no_code_and_imports_nothing(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert calls == []
     assert_same_weights(model, loaded)
+
+
+def test_top_level_load_model_passes_max_bytes(tmp_path):
+    import glassnet
+
+    model = glassnet.Sequential([glassnet.Dense(2)], seed=0)
+    model.compile("sgd", "mse")
+    model.build((None, 3))
+    model.save(tmp_path / "m.glassnet")
+    with pytest.raises(glassnet.ModelFileError):
+        glassnet.load_model(tmp_path / "m.glassnet", max_bytes=10)
+    assert glassnet.load_model(tmp_path / "m.glassnet").get_weights()[0].shape == (3, 2)

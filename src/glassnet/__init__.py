@@ -22,11 +22,12 @@ from .regularizers import L1, L1L2, L2
 __version__ = "0.1.0"
 
 
-def load_model(path: object) -> Sequential:
-    """Load a model saved with ``model.save(path)``; never runs code from the file (see glassnet.saving)."""
+def load_model(path: object, *, max_bytes: int | None = None) -> Sequential:
+    """Load a model saved with ``model.save(path)``; never runs code from the file (see glassnet.saving).
+    Files larger than ``max_bytes`` (default 2 GiB) are refused before they are read."""
     from .saving import load_model as _load_model
 
-    return _load_model(path)
+    return _load_model(path) if max_bytes is None else _load_model(path, max_bytes=max_bytes)
 
 
 __all__ = [
