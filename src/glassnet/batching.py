@@ -69,10 +69,6 @@ class PageReleaser:
         if self.pending >= self.release_bytes:
             self.release()
 
-    def touched_rows(self, rows: int, row_bytes: int, scattered: bool) -> None:
-        """A batch of ``rows`` rows: scattered rows each touch at least one whole page."""
-        self.touched(rows * max(row_bytes, mmap.PAGESIZE if scattered else 0))
-
     def release(self) -> None:
         if self.mapping is None:
             return

@@ -26,6 +26,7 @@ from . import batching, nonfinite
 from . import callbacks as callbacks_module
 from .errors import NonFiniteError
 from ._validation import as_float_array, check_positive_int, check_unit_interval, describe
+from .backend import floatx
 
 if TYPE_CHECKING:
     from .loss_parts import LossParts
@@ -46,7 +47,7 @@ def _permutation(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _check_x(model: Sequential, x: Any, name: str = "x") -> np.ndarray:
-    dtype = model.dtype or np.dtype(__import__("glassnet").backend.floatx())
+    dtype = model.dtype or np.dtype(floatx())
     array = as_float_array(name, x, dtype)
     if array.ndim != 2:
         raise ValueError(f"Argument `{name}` must be a 2-D array (samples, features). "
@@ -197,27 +198,19 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     # Like Keras, every hook gets a logs dict, so callbacks written as lambda epoch, logs: ... work.
     hooks.on_train_begin({})
     # NaN/inf are reported precisely by NonFiniteError; NumPy's own overflow warnings would only pre-empt it.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        logs = _train_epochs(model, hooks, metrics, backup, (x, y, sample_weight), val, rng, epochs, batch_size,
-                             shuffle, on_nonfinite)
+    # Shuffled batches of a memory-mapped x are read from its file: bounded resident memory (glassnet.batching).
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), batching.RowGatherer(x) as gather:
+        logs = _epochs(model, hooks, metrics, backup, (x, y, sample_weight), val, rng, epochs, batch_size,
+                       shuffle, on_nonfinite, gather)
     hooks.on_train_end(logs)
     return history
-
-
-def _train_epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinite.WeightBackup,
-                  train: tuple[np.ndarray, np.ndarray, np.ndarray | None], val: Any, rng: np.random.Generator,
-                  epochs: int, batch_size: int, shuffle: bool, on_nonfinite: str) -> dict[str, float]:
-    """The epoch loop of :func:`fit`; returns the last epoch's logs."""
-    # Shuffled batches of a memory-mapped x are read from its file: bounded resident memory (glassnet.batching).
-    with batching.RowGatherer(train[0]) as gather:
-        return _epochs(model, hooks, metrics, backup, train, val, rng, epochs, batch_size, shuffle, on_nonfinite,
-                       gather)
 
 
 def _epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinite.WeightBackup,
             train: tuple[np.ndarray, np.ndarray, np.ndarray | None], val: Any, rng: np.random.Generator,
             epochs: int, batch_size: int, shuffle: bool, on_nonfinite: str,
             gather: batching.RowGatherer) -> dict[str, float]:
+    """The epoch loop of :func:`fit`; returns the last epoch's logs."""
     x, y, sample_weight = train
     n = x.shape[0]
     logs: dict[str, float] = {}
