@@ -127,18 +127,41 @@ def test_each_convention_puts_the_converted_keras_factor_on_every_kernel_and_non
     x, y = _two_blobs(40)
     estimator = GlassNetRegressor(hidden_layer_sizes=(4, 3), l2=0.3, convention=convention, batch_size=64,
                                   epochs=1, random_state=0).fit(x, y)
-    # batch_size is capped at the 40 rows, and B = 40 is what the 'sklearn' convention divides by.
-    expected = L2(convert(0.3, convention, "keras", n_samples=40, batch_size=40))
+    # batch_size is capped at the 40 rows, and B = 40 is what the 'sklearn' convention divides by. The regressor
+    # trains mse (no ½) while the lecture, MLPRegressor and the Playground write ½·squared error.
+    expected = L2(convert(0.3, convention, "keras", n_samples=40, batch_size=40, loss="mse"))
+    by_hand = {"keras": 0.3, "lecture": 0.3 / 40, "torch": 0.15, "sklearn": 0.3 / 40, "playground": 0.3,
+               "kappa": 0.15}[convention]
+    assert expected == L2(by_hand)
     for layer in estimator.model_.layers:
         assert layer.kernel.regularizer == expected
         assert layer.bias.regularizer is None
+
+
+def test_playground_convention_is_refused_for_a_classifier_whose_loss_the_playground_lacks():
+    x, y = _two_blobs(40)
+    with pytest.raises(ValueError, match=r"Playground trains with ½·squared error only.*Received: loss="):
+        GlassNetClassifier(hidden_layer_sizes=(3,), l2=0.3, convention="playground", epochs=1,
+                           random_state=0).fit(x, y)
+
+
+def test_sklearn_convention_with_sample_weights_divides_by_the_weight_sum_or_refuses():
+    x, y = _two_blobs(40)
+    w = np.linspace(0.5, 2.0, 40)
+    one_batch = GlassNetRegressor(hidden_layer_sizes=(3,), l2=0.3, convention="sklearn", batch_size=40,
+                                  epochs=1, random_state=0).fit(x, y, sample_weight=w)
+    # α·ΣW²/(2·Σw) next to MLPRegressor's ½·squared error: l2 = α/Σw = 0.3/Σw (one output).
+    assert one_batch.model_.layers[0].kernel.regularizer.l2 == pytest.approx(0.3 / w.sum(), rel=1e-14)
+    with pytest.raises(ValueError, match=r"sum of sample weights.*Received: convention='sklearn', batch_size=8"):
+        GlassNetRegressor(hidden_layer_sizes=(3,), l2=0.3, convention="sklearn", batch_size=8, epochs=1,
+                          random_state=0).fit(x, y, sample_weight=w)
 
 
 def test_l1_is_keras_factor_whatever_the_convention_and_zero_strength_means_no_regularizer():
     x, y = _two_blobs(40)
     both = GlassNetRegressor(hidden_layer_sizes=(4,), l1=0.02, l2=0.6, convention="lecture", epochs=1,
                              random_state=0).fit(x, y)
-    assert both.model_.layers[0].kernel.regularizer == L1L2(l1=0.02, l2=0.6 / (2 * 40))
+    assert both.model_.layers[0].kernel.regularizer == L1L2(l1=0.02, l2=0.6 / 40)  # regressor: λ/m (½ on mse)
     plain = GlassNetRegressor(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(x, y)
     assert all(layer.kernel.regularizer is None for layer in plain.model_.layers)
 

@@ -203,12 +203,12 @@ class Sequential:
         """
         optimizer_obj = optimizers_module.get(optimizer)
         plan = CompileRegularization.from_arguments(regularizer, regularize_bias, lam, n_samples)
-        if plan.lam is not None and plan.n_samples is not None:
-            plan = plan.with_training_size(plan.n_samples)
         if loss is None:
             raise ValueError("Argument `loss` is required: a name such as 'binary_crossentropy' or a "
                              "glassnet.losses.Loss. Received: loss=None")
         loss_obj = losses_module.get(loss)
+        if plan.lam is not None and plan.n_samples is not None:
+            plan = plan.with_training_size(plan.n_samples, loss_obj)
         if metrics is not None and not isinstance(metrics, (list, tuple)):
             raise TypeError(f"Argument `metrics` must be a list. Received: metrics={metrics!r}")
         for spec in metrics or []:  # resolve once now so a bad name fails here, not in fit

@@ -7,7 +7,8 @@ A layer's own regularizer always wins. Training is bitwise the same either way: 
 ends up on the same weights.
 
 ``compile(lam=λ)`` takes the strength in the lecture's convention, J = (1/m)·ΣL + (λ/2m)·Σw², and resolves it to
-``L2.from_lecture(λ, m)`` = L2(λ/2m) once m, the training-set size, is known: from ``n_samples=`` or from the
+``L2.from_lecture(λ, m, loss)`` = L2(λ/2m) (L2(λ/m) for squared error, whose lecture cost carries a ½) once
+m, the training-set size, is known: from ``n_samples=`` or from the
 rows ``fit`` trains on (after any validation split).
 """
 
@@ -56,13 +57,14 @@ class CompileRegularization:
         """True while a lecture λ waits for m."""
         return self.lam is not None and self.regularizer is None
 
-    def with_training_size(self, m: int) -> CompileRegularization:
-        """Resolve ``lam`` with m rows (``n_samples`` from compile wins if it was given)."""
+    def with_training_size(self, m: int, loss: Any = None) -> CompileRegularization:
+        """Resolve ``lam`` with m rows (``n_samples`` from compile wins if it was given) for a model trained with
+        ``loss`` (squared error carries the lecture's ½: see :meth:`glassnet.regularizers.L2.from_lecture`)."""
         if self.lam is None:
             return self
         m = self.n_samples or m
-        return CompileRegularization(regularizers.L2.from_lecture(self.lam, m), self.regularize_bias, self.lam,
-                                     self.n_samples)
+        return CompileRegularization(regularizers.L2.from_lecture(self.lam, m, loss), self.regularize_bias,
+                                     self.lam, self.n_samples)
 
 
 def install(layers: Iterable[Any], plan: CompileRegularization) -> None:

@@ -120,36 +120,54 @@ class L2(L1L2):
         return {"l2": self.l2}
 
     @classmethod
-    def from_lecture(cls, lam: float, m: int) -> LectureL2:
-        """The lecture's penalty (λ/2m)·Σw² as an L2 regularizer: l2 = λ/(2m), so its gradient is (λ/m)·W.
+    def from_lecture(cls, lam: float, m: int, loss: Any = None) -> LectureL2:
+        """The lecture's penalty (λ/2m)·Σw² as an L2 regularizer for a model trained with ``loss``.
+
+        With a cross-entropy (``loss=None`` or its name) the lecture's cost is (1/m)·ΣL + (λ/2m)·Σw², so
+        l2 = λ/(2m) and the penalty gradient is (λ/m)·W. With squared error the lecture's cost is
+        (1/2m)·Σ(f − y)² + (λ/2m)·Σw² = ½·[mse + (λ/m)·Σw²]: against glassnet's mse (no ½) that is l2 = λ/m.
 
         >>> L2.from_lecture(0.7, 100)
         L2.from_lecture(lam=0.7, m=100)
         >>> L2.from_lecture(0.5, 100).l2   # λ/(2m)
         0.0025
+        >>> L2.from_lecture(0.5, 100, loss="mse").l2   # λ/m: the lecture's ½ sits on the squared error
+        0.005
         """
-        return LectureL2(lam, m)
+        return LectureL2(lam, m, loss)
 
 
 class LectureL2(L2):
-    """L2 whose strength is given as the lecture's λ for a training set of m rows: l2 = λ/(2m).
+    """L2 whose strength is given as the lecture's λ for a training set of m rows: l2 = λ/(2m·s), where s is ½
+    for a squared-error data loss (the lecture writes it (1/2m)·Σ(f − y)²) and 1 otherwise.
 
-    The cost it adds is the lecture's (λ/2m)·Σw² exactly, once per batch like any Keras penalty; with full-batch
-    gradient descent (batch = m rows) the update is the lecture's dW = (1/m)·dZ·Aᵀ + (λ/m)·W.
+    The cost it adds is the lecture's (λ/2m)·Σw² relative to the lecture's data loss, once per batch like any
+    Keras penalty; with full-batch gradient descent (batch = m rows) and a cross-entropy the update is the
+    lecture's dW = (1/m)·dZ·Aᵀ + (λ/m)·W.
     """
 
-    def __init__(self, lam: float, m: int):
+    def __init__(self, lam: float, m: int, loss: Any = None):
         from ._validation import check_positive_int
+        from .conventions import data_loss_scale, loss_kind
 
         self.lam = check_nonnegative_float("lam", lam)
         self.m = check_positive_int("m", m)
-        super().__init__(l2=self.lam / (2 * self.m))
+        if loss is not None and not isinstance(loss, str):
+            loss = getattr(loss, "name", loss)
+        scale = data_loss_scale("lecture", loss)  # also checks the loss name
+        # Only the scale matters, so keep the loss only where it changes l2 (squared error).
+        self.loss = "mean_squared_error" if loss_kind(loss) == "squared_error" else None
+        super().__init__(l2=self.lam / (2 * self.m * scale))  # 2·m·½ = m exactly: λ/m with no rounding
 
     def get_config(self):
-        return {"lam": self.lam, "m": self.m}
+        config: dict[str, Any] = {"lam": self.lam, "m": self.m}
+        if self.loss is not None:
+            config["loss"] = self.loss
+        return config
 
     def __repr__(self):
-        return f"L2.from_lecture(lam={self.lam!r}, m={self.m})"
+        extra = f", loss={self.loss!r}" if self.loss is not None else ""
+        return f"L2.from_lecture(lam={self.lam!r}, m={self.m}{extra})"
 
 
 class FunctionRegularizer(Regularizer):
@@ -197,6 +215,8 @@ class FunctionRegularizer(Regularizer):
         return id(self.fn)
 
 
+from .conventions import convert, strength_table  # noqa: E402, F401 - re-exported: glassnet.regularizers.convert
+
 _BY_NAME: dict[str, Callable[[], Regularizer]] = {
     "l1": L1, "l2": L2,
     # tf.keras's ``l1_l2()`` helper used 0.01 for both factors; a named L1L2 of zeros would penalize nothing.
@@ -204,7 +224,6 @@ _BY_NAME: dict[str, Callable[[], Regularizer]] = {
 }
 
 
-from .conventions import convert, strength_table  # noqa: E402 - re-exported: glassnet.regularizers.convert
 
 
 def get(identifier: Any, argument: str = "regularizer") -> Regularizer | None:

@@ -15,19 +15,25 @@ The network: ``Dense(units, activation)`` for each entry of ``hidden_layer_sizes
 or more classes) or the squared error averaged over the K outputs (regressor, linear output). sᵢ is
 ``sample_weight`` rescaled to mean 1 over the n rows given to ``fit`` (sᵢ = wᵢ·n/Σw; 1 without weights), so
 only the ratios between weights matter, as in scikit-learn's MLP, whose loss is Σwᵢ·ℓᵢ/Σw. ``l2_keras`` is
-``l2`` read in the convention ``convention`` (:func:`glassnet.regularizers.convert`; m = the rows trained on,
-after the early-stopping hold-out, as ``compile(lam=)`` counts them; B = the batch size):
+``l2`` read in the convention ``convention`` (:func:`glassnet.regularizers.convert`, for the estimator's loss; m = the
+rows trained on, after the early-stopping hold-out, as ``compile(lam=)`` counts them; B = the batch size; K = the
+number of outputs). The lecture, scikit-learn's ``MLPRegressor`` and the TF Playground write the squared error with
+a ½, glassnet's ``mse`` has none, so the regressor's factors differ:
 
-==============  ========================================  ==================================
-convention      what ``l2`` is                            l2_keras
-==============  ========================================  ==================================
-``keras``       Keras's factor, penalty l2·ΣW²            l2 (used as given, not converted)
-``lecture``     λ in (λ/2m)·ΣW²                           λ/(2m)
-``torch``       PyTorch's coupled weight_decay            wd/2
-``sklearn``     MLP's α in α·ΣW²/(2B)                     α/(2B)
-``playground``  TensorFlow Playground's L2 rate           rate/2
-``kappa``       κ, the coefficient of W in ∂J/∂W         κ/2
-==============  ========================================  ==================================
+==============  ========================================  ===================  ======================
+convention      what ``l2`` is                            classifier l2_keras  regressor l2_keras
+==============  ========================================  ===================  ======================
+``keras``       Keras's factor, penalty l2·ΣW²            l2 (used as given)   l2 (used as given)
+``lecture``     λ in (λ/2m)·ΣW²                           λ/(2m)               λ/m
+``torch``       PyTorch's coupled weight_decay            wd/2                 wd/2
+``sklearn``     MLP's α in α·ΣW²/(2B)                     α/(2B)               α/(K·B)
+``playground``  TensorFlow Playground's L2 rate           refused (no log      rate
+                                                          loss there)
+``kappa``       κ, the coefficient of W in ∂J/∂W         κ/2                  κ/2
+==============  ========================================  ===================  ======================
+
+With ``sample_weight`` and convention 'sklearn', scikit-learn (≥ 1.6) divides the penalty by the batch's sum of
+weights: exact here when all rows form one batch (l2_keras is then divided by the mean weight), refused otherwise.
 
 ``l1`` is always Keras's factor (penalty l1·Σ|W|): the conventions are defined for L2 only.
 
@@ -174,6 +180,7 @@ class _GlassNetEstimator(BaseEstimator):
         """Build, compile and fit the network on validated data; set ``model_``, ``history_``, ``n_iter_`` and
         ``seed_``. ``X`` is (n, features) float32/float64; ``targets`` (n,) or (n, K) as the loss expects."""
         n = X.shape[0]
+        weight_mean = None if sample_weight is None else float(np.sum(sample_weight)) / n
         if sample_weight is not None:
             sample_weight = sample_weight * (n / np.sum(sample_weight))  # mean 1: only the ratios matter
         n_train, validation_split, callbacks = n, 0.0, []
@@ -192,10 +199,7 @@ class _GlassNetEstimator(BaseEstimator):
             callbacks = [EarlyStopping(monitor="val_loss", patience=int(self.patience),
                                        restore_best_weights=True)]
         batch_size = min(int(self.batch_size), n_train)
-        # NOTE: 'keras' is used exactly as given; convert() rounds to 15 significant digits, which would make
-        # l2=x differ in the last bits from a hand-built L2(x).
-        l2 = float(self.l2) if self.convention == "keras" else convert(
-            self.l2, self.convention, "keras", n_samples=n_train, batch_size=batch_size)
+        l2 = self._keras_l2(loss, n_outputs, n_train, batch_size, weight_mean)
         layers = [Dense(units, activation=self.activation, name=f"hidden_{index}")
                   for index, units in enumerate(_check_hidden_layer_sizes(self.hidden_layer_sizes), start=1)]
         layers.append(Dense(n_outputs, activation=output_activation, name="output"))
@@ -210,6 +214,32 @@ class _GlassNetEstimator(BaseEstimator):
         self.history_ = history.history
         self.n_iter_ = len(history.epoch)
         self.seed_ = seed
+
+    def _keras_l2(self, loss: str, n_outputs: int, n_train: int, batch_size: int,
+                  weight_mean: float | None) -> float:
+        """``l2`` as Keras's factor for a network trained with ``loss`` (see the module docstring);
+        ``weight_mean`` is the mean of the sample weights as given to ``fit`` (None without weights)."""
+        if self.convention == "keras":
+            # NOTE: used exactly as given; convert() rounds to 15 significant digits, which would make l2=x
+            # differ in the last bits from a hand-built L2(x).
+            return float(self.l2)
+        l2 = convert(self.l2, self.convention, "keras", n_samples=n_train, batch_size=batch_size, loss=loss,
+                     n_outputs=n_outputs)
+        if self.convention != "sklearn" or weight_mean is None:
+            return l2
+        # scikit-learn ≥ 1.6 divides its penalty by each batch's *sum of sample weights* w, not its row count.
+        # With several batches that sum changes from batch to batch, and no single L2 factor gives
+        # scikit-learn's objective.
+        if batch_size < n_train:
+            raise ValueError("With sample weights, scikit-learn divides the MLP penalty α·ΣW²/2 by each batch's "
+                             "sum of sample weights, which differs from batch to batch, so convention='sklearn' "
+                             "has no exact Keras factor unless all rows form one batch. Use batch_size ≥ the "
+                             "number of training rows, or give l2 in another convention. "
+                             f"Received: convention='sklearn', batch_size={self.batch_size}, "
+                             f"{n_train} training rows, sample_weight given")
+        # One batch: scikit-learn's cost is Σwℓ/Σw_b + α·ΣW²/(2Σw_b). glassnet trains on s = w/mean(w), whose
+        # data loss is n/(n_b·Σw)·Σ_b wℓ; matching the two costs up to that factor gives l2 = (α/2B)/mean(w).
+        return l2 / weight_mean
 
     def _validate_weights(self, sample_weight: Any, X: np.ndarray) -> np.ndarray | None:
         if sample_weight is None:

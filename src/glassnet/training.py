@@ -177,7 +177,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
 
     # Everything is valid: from here on the model may change.
     if model.compile_regularization.lam is not None:  # the lecture's λ: m is the number of training rows
-        model.set_compile_regularization(model.compile_regularization.with_training_size(x.shape[0]))
+        model.set_compile_regularization(model.compile_regularization.with_training_size(x.shape[0], model.loss))
     rng = np.random.default_rng(seed) if seed is not None else model._rng
     model.last_fit = {"n_samples": int(x.shape[0]), "batch_size": batch_size}  # m and B, for explanations
     # Shuffling/dropout generator and first epoch, exposed so BackupAndRestore can resume a killed run exactly.

@@ -16,7 +16,7 @@ from .. import losses as losses_module
 from .. import optimizers as optimizers_module
 from .._validation import check_positive_float, check_positive_int
 from ..backend import floatx, standardize_dtype
-from ..conventions import COUPLED, convert
+from ..conventions import COUPLED, convert, data_loss_scale
 from ..layers import Dense
 from ..model import Sequential
 from ..regularizers import L2
@@ -31,8 +31,9 @@ class ModelSpec:
     ``spec(lam, n_samples=m, batch_size=B, seed=s)`` returns ``Sequential([Dense(h, activation) for h in
     hidden] + [Dense(n_outputs, output_activation)], seed=s)`` compiled with ``optimizer(learning_rate)``,
     ``loss``, ``metrics`` and ``regularizer=L2(l2)``, where
-    l2 = ``convert(lam, convention, 'keras', n_samples=m, batch_size=B)`` — e.g. the lecture's λ gives
-    l2 = λ/(2m). ``lam=0`` compiles no regularizer at all.
+    l2 = ``convert(lam, convention, 'keras', n_samples=m, batch_size=B, loss=loss, n_outputs=K)`` — e.g. the
+    lecture's λ gives l2 = λ/(2m) with a cross-entropy and λ/m with ``mse`` (the lecture's squared error has a
+    ½). ``lam=0`` compiles no regularizer at all.
 
     Parameters
     ----------
@@ -91,6 +92,7 @@ class ModelSpec:
         if self.convention not in COUPLED:
             raise ValueError(f"Argument `convention` must be one of {list(COUPLED)}. "
                              f"Received: convention={self.convention!r}")
+        data_loss_scale(self.convention, self.loss)  # refuses a convention that has no such loss
         if isinstance(self.metrics, str) or not isinstance(self.metrics, (list, tuple)):
             raise TypeError("Argument `metrics` must be a tuple of names. "
                             f"Received: metrics={self.metrics!r}")
@@ -130,7 +132,8 @@ class ModelSpec:
         layers = [Dense(u, activation=self.activation if i < len(self.hidden) else self.output_activation,
                         name=f"layer_{i + 1}") for i, u in enumerate(units)]
         model = Sequential(layers, seed=seed, dtype=self.dtype)
-        l2 = convert(lam, self.convention, "keras", n_samples=n_samples, batch_size=batch_size)
+        l2 = convert(lam, self.convention, "keras", n_samples=n_samples, batch_size=batch_size, loss=self.loss,
+                     n_outputs=self.n_outputs or 1)
         optimizer = type(optimizers_module.get(self.optimizer))(learning_rate=self.learning_rate)
         model.compile(optimizer=optimizer, loss=self.loss, metrics=list(self.metrics),
                       regularizer=L2(l2) if l2 > 0 else None)

@@ -13,7 +13,9 @@ part and its penalty part, for the current weights and optimizer state — witho
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -117,22 +119,35 @@ def _step(optimizer: Any, grads: list[np.ndarray], weights: list[Any], slots: li
     return [optimizer.update_step(g, w.value, copy.deepcopy(s), lr, step) for g, w, s in zip(clipped, weights, slots)]
 
 
+@contextlib.contextmanager
+def _model_untouched(model: Sequential) -> Iterator[None]:
+    """Put back everything a forward/backward pass writes: the flat gradient buffers' *contents* (layer.grads
+    holds views of them), the bookkeeping beside them, each layer's caches and ``layer.grads``, and the model's
+    activity caches. Weights, optimizer state and generators are only read by explain."""
+    params = model.flat_parameters()
+    buffers = [(array, array.copy()) for array in (params.data, params.penalty, params.total)]
+    owners = [params, model, *model.layers]
+    attributes = [(owner, dict(vars(owner))) for owner in owners]  # shallow: passes rebind, they don't mutate
+    try:
+        yield
+    finally:
+        for array, saved in buffers:
+            np.copyto(array, saved)
+        for owner, saved_vars in attributes:
+            vars(owner).clear()
+            vars(owner).update(saved_vars)
+
+
 def compute(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, batch_size: int,
             n_samples: int, train_batch_size: int) -> dict[str, Any]:
     from ..training import _evaluate_arrays
 
-    saved_grads = [layer.grads for layer in model.layers]
-    saved_activity = (model._activity_terms, model._activity_grads)
-    try:
+    with _model_untouched(model):
         logs = _evaluate_arrays(model, x, y, sample_weight, batch_size)
         output = model.forward(x, training=False, need_gradients=True)
         model.backward(output, y, sample_weight)
         gradients = {(layer.name, name): GradientParts(g.data.copy(), g.penalty_or_zeros.copy())
                      for layer in model.layers for name, g in layer.grads.items()}
-    finally:
-        for layer, grads in zip(model.layers, saved_grads):
-            layer.grads = grads
-        model._activity_terms, model._activity_grads = saved_activity
 
     regularizers = {(layer.name, "activity"): layer.activity_regularizer for layer in model.layers}
     regularizers.update({(layer.name, w.name): w.regularizer for layer in model.layers for w in layer.weights})
@@ -183,8 +198,9 @@ def compute(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.n
         for w in layer.weights:
             l2 = l2_factor(w.regularizer)
             if l2 is not None:
-                strengths[(layer.name, w.name)] = strength_table(l2, "keras", n_samples=n_samples,
-                                                                 batch_size=train_batch_size)
+                strengths[(layer.name, w.name)] = strength_table(
+                    l2, "keras", n_samples=n_samples, batch_size=train_batch_size, loss=model.loss,
+                    n_outputs=model.output_shape_for((None, x.shape[1]))[-1])
     return {"data_loss": logs["data_loss"], "penalties": penalties, "total_loss": logs["loss"],
             "gradients": gradients, "updates": updates, "strengths": strengths, "decay_vs_l2": comparisons,
             "learning_rate": lr, "step": step, "plain_sgd": plain_sgd}

@@ -86,15 +86,26 @@ def as_text(e: Explanation) -> str:
                          f"{'yes' if c.identical else 'no'}")
     if e.strengths:
         lines += ["", f"The same strength in other conventions (m = {e.n_samples} training rows, "
-                      f"batch size B = {e.batch_size})"]
+                      f"batch size B = {e.batch_size}, same objective up to a constant factor)"]
         for key, table in e.strengths.items():
-            v = table.values
-            lines.append(f"  {_key(key):24s} keras l2={v['keras']:.6g}  lecture λ={v['lecture']:.6g}  "
-                         f"torch weight_decay={v['torch']:.6g}  sklearn α={v['sklearn']:.6g}  "
-                         f"playground={v['playground']:.6g}")
+            lines.append(f"  {_key(key):24s} " + "  ".join(_strength_cells(table)))
     if e.notes:
         lines += ["", "What this means"] + [f"  - {note}" for note in e.notes]
     return "\n".join(lines)
+
+
+_PARAMETERS = {"keras": "keras l2", "lecture": "lecture λ", "torch": "torch weight_decay", "sklearn": "sklearn α",
+               "playground": "playground rate"}
+
+
+def _strength_cells(table: Any) -> list[str]:
+    """'keras l2=0.01', 'lecture λ=9.1', ..., or why a convention has no value ('playground rate: n/a ...')."""
+    cells = []
+    for convention, label in _PARAMETERS.items():
+        value = table.values[convention]
+        cells.append(f"{label}={value:.6g}" if value is not None else
+                     f"{label}: {(table.missing or {}).get(convention, 'n/a')}")
+    return cells
 
 
 def as_dict(e: Explanation) -> dict[str, Any]:

@@ -70,7 +70,7 @@ ALLOW_LIST: dict[str, dict[str, _Spec]] = {
                           (init.Constant, {"value": "float"}), (init.Zeros, {}), (init.Ones, {})),
     "regularizer": _table((reg.L1, {"l1": "float"}), (reg.L2, {"l2": "float"}),
                           (reg.L1L2, {"l1": "float", "l2": "float"}),
-                          (reg.LectureL2, {"lam": "float", "m": "int"})),
+                          (reg.LectureL2, {"lam": "float", "m": "int", "loss": "str?"})),
     "constraint": _table((con.MaxNorm, {"max_value": "float", "axis": "int"}), (con.NonNeg, {}),
                          (con.UnitNorm, {"axis": "int"}),
                          (con.MinMaxNorm, {"min_value": "float", "max_value": "float", "rate": "float",
@@ -131,7 +131,11 @@ def _decode(family: str, data: Any, where: str) -> Any:
     if not isinstance(name, str) or name not in table:
         _bad(f"{where}.class_name", f"one of glassnet's {family} classes {sorted(table)}", name)
     spec = table[name]
-    config = _keys(data["config"], set(spec.fields), f"{where}.config")
+    config = data["config"]
+    if isinstance(config, dict):  # an optional field added in a later release may be absent from older files
+        config = {**{f: None for f, kind in spec.fields.items() if kind.endswith("?") and f not in config},
+                  **config}
+    config = _keys(config, set(spec.fields), f"{where}.config")
     kwargs = {field: _decode_value(kind, config[field], f"{where}.config.{field}")
               for field, kind in spec.fields.items()}
     try:
