@@ -34,6 +34,7 @@ from .layers.core import Input
 from .loss_parts import LossParts, PenaltyTerm
 from .parameters import FlatParameters
 from .regularization import CompileRegularization, install
+from .regularization import describe as describe_regularization
 
 
 class Sequential:
@@ -211,8 +212,9 @@ class Sequential:
             plan = plan.with_training_size(plan.n_samples, loss_obj)
         if metrics is not None and not isinstance(metrics, (list, tuple)):
             raise TypeError(f"Argument `metrics` must be a list. Received: metrics={metrics!r}")
-        for spec in metrics or []:  # resolve once now so a bad name fails here, not in fit
-            metrics_module.get(spec, loss_obj, 1)
+        width = self.output_shape_for(self._input_shape)[-1] if self._input_shape is not None else None
+        for spec in metrics or []:  # resolve and check now, so a bad metric fails here, not in fit
+            metrics_module.get(spec, loss_obj, width).check(loss_obj, width)
         self.optimizer, self.loss, self._metric_specs = optimizer_obj, loss_obj, list(metrics or [])
         self.set_compile_regularization(plan)
 
@@ -236,8 +238,13 @@ class Sequential:
                              "(λ/2m)·Σw²: fit the model first or pass n_samples=m to compile(). "
                              f"Received: lam={self.compile_regularization.lam}, n_samples=None")
 
-    def make_metrics(self, n_outputs: int) -> list[metrics_module.Metric]:
-        return [metrics_module.get(spec, self.loss, n_outputs) for spec in self._metric_specs]
+    def make_metrics(self, n_outputs: int, y: np.ndarray | None = None) -> list[metrics_module.Metric]:
+        """The compiled metrics for an output of width ``n_outputs``, each checked against the loss's targets
+        (and, for a callable, run once on the first rows of the prepared targets ``y``)."""
+        made = [metrics_module.get(spec, self.loss, n_outputs) for spec in self._metric_specs]
+        for metric in made:
+            metric.check(self.loss, n_outputs, y)
+        return made
 
     def metric_names(self, n_features: int) -> list[str]:
         return [m.name for m in self.make_metrics(self.output_shape_for((None, n_features))[-1])]
@@ -355,7 +362,7 @@ class Sequential:
             shape = layer.compute_output_shape(shape) if shape is not None else None
             params = str(layer.count_params()) if layer.built else "0 (unbuilt)"
             rows.append((f"{layer.name} ({type(layer).__name__})", str(shape) if shape else "?", params,
-                         layer.regularizer_summary() or "-"))
+                         describe_regularization(layer, self.compile_regularization) or "-"))
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         line = "  ".join("-" * w for w in widths)
         text = [f'Model: "{self.name}"', line]

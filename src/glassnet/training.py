@@ -175,6 +175,9 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     else:
         val = None
 
+    # Metrics are checked against the targets now: a metric that cannot be computed must fail before any update.
+    metrics = model.make_metrics(model.output_shape_for((None, x.shape[1]))[-1], y)
+
     # Everything is valid: from here on the model may change.
     if model.compile_regularization.lam is not None:  # the lecture's λ: m is the number of training rows
         model.set_compile_regularization(model.compile_regularization.with_training_size(x.shape[0], model.loss))
@@ -192,7 +195,6 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
         all_callbacks.append(callbacks_module.ProgbarLogger(verbose))
     hooks = callbacks_module.CallbackList(all_callbacks, model, {"epochs": epochs, "steps": steps,
                                                                  "verbose": verbose})
-    metrics = model.make_metrics(y.shape[-1] if y.ndim == 2 else model.output_shape_for((None, x.shape[1]))[-1])
     backup = nonfinite.WeightBackup(model)
     model.stop_training = False
     # Like Keras, every hook gets a logs dict, so callbacks written as lambda epoch, logs: ... work.
@@ -290,6 +292,7 @@ def evaluate(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 
     batch_size = check_positive_int("batch_size", batch_size)
     _check_verbose(verbose)
     x, y, sample_weight = _check_xy(model, x, y, sample_weight)
+    model.make_metrics(model.output_shape_for((None, x.shape[1]))[-1], y)  # checked before the model is built
     if not model.built:
         model.build((None, x.shape[1]))
     parts = _evaluate_arrays(model, x, y, sample_weight, batch_size)

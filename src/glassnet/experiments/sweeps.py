@@ -19,6 +19,7 @@ import numpy as np
 from .. import metrics as metrics_module
 from .._validation import as_float_array, check_positive_int, describe
 from ..backend import floatx
+from ..conventions import COUPLED, loss_kind
 from ..model import Sequential
 from .parallel import check_backend_arguments, run_tasks
 from .results import SweepResults
@@ -35,7 +36,7 @@ __all__ = ["validation_curve", "learning_curve", "ModelSpec", "SweepTask", "FitS
 def validation_curve(build_model: Any, x: Any, y: Any, lambdas: Sequence[float], *, cv: int = 5,
                      validation_data: tuple[Any, Any] | None = None, epochs: int = 20, batch_size: int = 32,
                      seeds: Sequence[int] | int = (0,), n_jobs: int = -1, scheduler: Any = None,
-                     progress: bool = True, metric: Any = None) -> SweepResults:
+                     progress: bool = True, metric: Any = None, convention: str | None = None) -> SweepResults:
     """Train and validate one model per (λ, fold, seed): the validation curve J_train(λ), J_cv(λ).
 
     Parameters
@@ -64,8 +65,14 @@ def validation_curve(build_model: Any, x: Any, y: Any, lambdas: Sequence[float],
     progress : bool
         Show a progress bar of finished fits (only on a terminal).
     metric : str, callable or None
-        The headline metric. None: 'accuracy' if the model reports it, else 'mse' (computed from the
-        predictions). A name from glassnet.metrics or ``fn(y_true, y_pred) -> (batch,)``.
+        The headline metric. None: it follows the loss — 'accuracy' (and ``error`` = 1 − accuracy) for any
+        cross-entropy, 'mse' for a regression loss — computed from the predictions when the model does not
+        report it. A name from glassnet.metrics or ``fn(y_true, y_pred) -> (batch,)``, checked against the
+        targets before any fit starts.
+    convention : str or None
+        How ``build_model`` reads λ — 'keras' (the factor of ``L2(l2)``), 'lecture', 'torch', 'sklearn',
+        'playground' or 'kappa' (:mod:`glassnet.conventions`) — so tables, plots and reports label it and show
+        the lecture's λ beside it. None: a ModelSpec's own ``convention``, else 'keras'.
 
     Returns
     -------
@@ -74,13 +81,14 @@ def validation_curve(build_model: Any, x: Any, y: Any, lambdas: Sequence[float],
     """
     values = _check_lambdas(lambdas)
     return _sweep("lambda", build_model, x, y, values, cv, validation_data, epochs, batch_size, seeds, n_jobs,
-                  scheduler, progress, metric, lam=None)
+                  scheduler, progress, metric, lam=None, convention=convention)
 
 
 def learning_curve(build_model: Any, x: Any, y: Any, train_sizes: Sequence[float | int], *, lam: float = 0.0,
                    cv: int = 5, validation_data: tuple[Any, Any] | None = None, epochs: int = 20,
                    batch_size: int = 32, seeds: Sequence[int] | int = (0,), n_jobs: int = -1,
-                   scheduler: Any = None, progress: bool = True, metric: Any = None) -> SweepResults:
+                   scheduler: Any = None, progress: bool = True, metric: Any = None,
+                   convention: str | None = None) -> SweepResults:
     """Train one model per (training-set size, fold, seed) at a fixed ``lam``: J_train(m) and J_cv(m).
 
     ``train_sizes`` are either all fractions (floats in (0, 1]) of the smallest training fold,
@@ -100,12 +108,12 @@ def learning_curve(build_model: Any, x: Any, y: Any, train_sizes: Sequence[float
         raise TypeError("Argument `train_sizes` must be a non-empty sequence of fractions in (0, 1] or of "
                         f"row counts. Received: train_sizes={describe(train_sizes)}")
     return _sweep("train_size", build_model, x, y, list(train_sizes), cv, validation_data, epochs, batch_size,
-                  seeds, n_jobs, scheduler, progress, metric, lam=lam)
+                  seeds, n_jobs, scheduler, progress, metric, lam=lam, convention=convention)
 
 
 def _sweep(param: str, build_model: Any, x: Any, y: Any, values: list[Any], cv: Any, validation_data: Any,
            epochs: Any, batch_size: Any, seeds: Any, n_jobs: Any, scheduler: Any, progress: Any, metric: Any,
-           lam: float | None) -> SweepResults:
+           lam: float | None, convention: str | None) -> SweepResults:
     """Validate the common arguments, make the tasks, run them, collect the records sorted by task key.
 
     ``values`` are the checked λs (``param='lambda'``) or the raw ``train_sizes`` (``param='train_size'``,
@@ -134,12 +142,13 @@ def _sweep(param: str, build_model: Any, x: Any, y: Any, values: list[Any], cv: 
         values = _train_counts(values, len(x) if x_val is not None else len(x) - math.ceil(len(x) / cv))
     pairs = [(value, value if lam is None else lam) for value in values]  # (swept value, λ it trains with)
 
+    convention = _check_convention(convention, build_model)
     if isinstance(build_model, ModelSpec):
         build_model = build_model.for_targets(y)
     settings = FitSettings(epochs, batch_size, None, floatx())
     # Build one model here, before any worker starts, so a bad build_model fails with its own message.
     probe = build(build_model, pairs[0][1], len(x), settings, seeds[0])
-    metric, headline = _resolve_metric(metric, probe, x.shape[1])
+    metric, headline = _resolve_metric(metric, probe, x.shape[1], y)
     settings = dataclasses.replace(settings, metric=metric)
     tasks = make_tasks(param, pairs, seeds, len(x), None if x_val is not None else cv)
     desc = "validation curve" if param == "lambda" else "learning curve"
@@ -149,26 +158,30 @@ def _sweep(param: str, build_model: Any, x: Any, y: Any, values: list[Any], cv: 
     records.sort(key=lambda record: (record["value"], record["fold"], record["seed"]))
     config = {"cv": None if x_val is not None else int(cv), "epochs": epochs, "batch_size": batch_size,
               "seeds": list(seeds), "n_samples": int(len(x)), "n_features": int(x.shape[1]),
-              "validation_data": x_val is not None, "lam": lam, "model": _describe_model(build_model)}
+              "validation_data": x_val is not None, "lam": lam, "model": _describe_model(build_model),
+              "convention": convention, "loss": probe.loss.name,
+              "n_outputs": int(probe.output_shape_for((None, x.shape[1]))[-1])}
     return SweepResults(param=param, values=list(values), records=records, metric=headline, config=config)
 
 
-def _resolve_metric(metric: Any, probe: Sequential, n_features: int) -> tuple[Any, str]:
-    """(what each task computes, the headline metric's name): by default accuracy if the model reports it,
-    else the MSE."""
+def _resolve_metric(metric: Any, probe: Sequential, n_features: int, y: np.ndarray) -> tuple[Any, str]:
+    """(what each task computes, the headline metric's name). By default the headline follows the loss:
+    accuracy (and error = 1 − accuracy) for any cross-entropy, the mean squared error for a regression loss."""
     if metric is None:
-        reported = probe.metric_names(n_features)
-        metric = next((name for name in reported if name in ("accuracy", "acc")), "mse")
+        metric = "accuracy" if loss_kind(probe.loss) == "cross_entropy" else "mse"
     elif not isinstance(metric, str) and not callable(metric):
         raise TypeError("Argument `metric` must be None, a metric name or a callable fn(y_true, y_pred). "
                         f"Received: metric={describe(metric)}")
+    n_outputs = probe.output_shape_for((None, n_features))[-1]
     try:
-        name = metrics_module.get(metric, probe.loss, probe.output_shape_for((None, n_features))[-1]).name
+        resolved = metrics_module.get(metric, probe.loss, n_outputs)
     except ValueError as exc:  # glassnet.metrics names the compile argument `metrics`; here it is `metric`
         known = str(exc).split(". Received")[0]
         raise ValueError("Argument `metric` must be a metric name or a callable fn(y_true, y_pred) -> "
                          f"(batch,) ({known}). Received: metric={metric!r}") from None
-    return metric, name
+    prepared = probe.loss.prepare_targets(y[:2].astype(np.float64), n_outputs, np.dtype(np.float64))
+    resolved.check(probe.loss, n_outputs, prepared, argument="metric")
+    return metric, resolved.name
 
 
 # --- argument checks ----------------------------------------------------------------------------------------
@@ -192,6 +205,19 @@ def _check_lambdas(lambdas: Any, name: str = "lambdas") -> list[float]:
     if len(set(values)) != len(values):
         raise ValueError(f"Argument `{name}` must not repeat a value. Received: {name}={list(lambdas)!r}")
     return sorted(values)
+
+
+def _check_convention(convention: Any, build_model: Any) -> str:
+    """The convention λ is written in: the argument, a ModelSpec's own, or 'keras'."""
+    own = build_model.convention if isinstance(build_model, ModelSpec) else None
+    if convention is None:
+        return own or "keras"
+    if convention not in COUPLED:
+        raise ValueError(f"Argument `convention` must be one of {list(COUPLED)}. Received: convention={convention!r}")
+    if own is not None and convention != own:
+        raise ValueError("Argument `convention` must match the ModelSpec's, which reads λ itself. "
+                         f"Received: convention={convention!r}, ModelSpec(convention={own!r})")
+    return convention
 
 
 def _check_seeds(seeds: Any) -> list[int]:

@@ -102,7 +102,7 @@ def _scores(model: Sequential, x: np.ndarray, y: np.ndarray, settings: FitSettin
     scores = {key: logs[key] for key in ("loss", "data_loss", "penalty_loss")}
     scores.update({name: logs[name] for name in model.metric_names(x.shape[1])})
     if settings.metric is not None:
-        metric = metrics_module.get(settings.metric, model.loss, y.shape[-1])
+        metric = metrics_module.get(settings.metric, model.loss, model.output_shape_for((None, x.shape[1]))[-1])
         if metric.name not in scores:
             metric.update(y, model.predict(x, batch_size=settings.batch_size))
             scores[metric.name] = metric.result()
