@@ -67,15 +67,41 @@ class CompileRegularization:
                                      self.lam, self.n_samples)
 
 
+def _from_compile(weight_name: str, plan: CompileRegularization) -> bool:
+    """Whether the compile-level regularizer goes on weights of this name (kernels; biases on request)."""
+    return weight_name == "kernel" or (weight_name == "bias" and plan.regularize_bias)
+
+
+def effective_regularizer(layer: Any, weight_name: str, plan: CompileRegularization) -> tuple[Any, str | None]:
+    """(regularizer, source) of ``layer``'s weight ``weight_name``: the layer's own ``<name>_regularizer`` wins
+    ('layer'); else the compile-level one for kernels (and biases with ``regularize_bias``) ('compile'); else
+    (None, None). Works before the layer is built."""
+    own = getattr(layer, f"{weight_name}_regularizer", None)
+    if own is not None:
+        return own, "layer"
+    if _from_compile(weight_name, plan) and plan.regularizer is not None:
+        return plan.regularizer, "compile"
+    return None, None
+
+
 def install(layers: Iterable[Any], plan: CompileRegularization) -> None:
     """Set every weight's effective regularizer and its source ('layer', 'compile' or None)."""
     for layer in layers:
         for weight in layer.weights:
-            own = getattr(layer, f"{weight.name}_regularizer", None)
-            applies = weight.name == "kernel" or (weight.name == "bias" and plan.regularize_bias)
-            if own is not None:
-                weight.regularizer, weight.regularizer_source = own, "layer"
-            elif applies and plan.regularizer is not None:
-                weight.regularizer, weight.regularizer_source = plan.regularizer, "compile"
-            else:
-                weight.regularizer, weight.regularizer_source = None, None
+            weight.regularizer, weight.regularizer_source = effective_regularizer(layer, weight.name, plan)
+
+
+def describe(layer: Any, plan: CompileRegularization) -> str:
+    """The Regularization column of ``summary()`` for one layer, e.g. ``kernel: L2(l2=0.01) [layer]`` — from the
+    declared arguments and the compile-level plan, so it is right before the model is built too. A compile-level
+    λ that still waits for m reads ``kernel: L2 with the lecture's λ = 0.7 (m at fit) [compile]``."""
+    parts = []
+    for name in layer.weight_names:
+        regularizer, source = effective_regularizer(layer, name, plan)
+        if regularizer is not None:
+            parts.append(f"{name}: {regularizer!r} [{source}]")
+        elif plan.pending and _from_compile(name, plan):
+            parts.append(f"{name}: L2 with the lecture's λ = {plan.lam:g} (m at fit) [compile]")
+    if layer.activity_regularizer is not None:
+        parts.append(f"activity: {layer.activity_regularizer!r}")
+    return ", ".join(parts)

@@ -143,13 +143,10 @@ class Layer:
     def count_params(self) -> int:
         return sum(int(w.value.size) for w in self.weights)
 
-    def regularizer_summary(self) -> str:
-        """A short text such as ``kernel: L2(l2=0.01)`` for :meth:`Sequential.summary`."""
-        parts = [f"{w.name}: {w.regularizer!r} [{w.regularizer_source}]" for w in self.weights
-                 if w.regularizer is not None]
-        if self.activity_regularizer is not None:
-            parts.append(f"activity: {self.activity_regularizer!r}")
-        return ", ".join(parts)
+    @property
+    def weight_names(self) -> tuple[str, ...]:
+        """Names of the weights this layer has — or, before ``build``, will have (``('kernel', 'bias')``)."""
+        return tuple(w.name for w in self.weights)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}

@@ -78,6 +78,10 @@ class Dense(Layer):
             self.weights.append(self.bias)
         super().build(input_shape, dtype, rng)
 
+    @property
+    def weight_names(self):
+        return ("kernel", "bias") if self.use_bias else ("kernel",)
+
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape)[:-1], self.units)
 
