@@ -246,9 +246,38 @@ REGULARIZERS = {"l2": L2(0.02), "l1": L1(0.01), "l1l2": L1L2(0.01, 0.02), "lectu
 
 
 def _snapshot(model):
+    """Every piece of state by value: weights, optimizer step and slots, layer.grads contents, penalties, the
+    generators and each layer's cached forward values."""
     optimizer = model.optimizer
+    grads = [{name: (g.data.copy(), None if g.penalty is None else g.penalty.copy()) for name, g in layer.grads.items()}
+             for layer in model.layers]
+    caches = [{key: np.copy(value) for key, value in vars(layer).items() if isinstance(value, np.ndarray)}
+              for layer in model.layers]
     return (model.get_weights(), optimizer.iterations, [{k: v.copy() for k, v in s.items()} for s in optimizer.slots],
-            [dict(layer.grads) for layer in model.layers], list(model.losses))
+            grads, list(model.losses), model._rng.bit_generator.state, model.fit_rng.bit_generator.state, caches)
+
+
+def assert_same_state(before, after):
+    weights, iterations, slots, grads, losses, rng, fit_rng, caches = after
+    for a, b in zip(before[0], weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert before[1] == iterations
+    for slots_a, slots_b in zip(before[2], slots, strict=True):
+        assert slots_a.keys() == slots_b.keys()
+        for key in slots_a:
+            np.testing.assert_array_equal(slots_a[key], slots_b[key])
+    for layer_a, layer_b in zip(before[3], grads, strict=True):
+        assert layer_a.keys() == layer_b.keys()
+        for name, ((data_a, penalty_a), (data_b, penalty_b)) in ((n, (layer_a[n], layer_b[n])) for n in layer_a):
+            np.testing.assert_array_equal(data_a, data_b, err_msg=name)
+            assert (penalty_a is None) == (penalty_b is None)
+            if penalty_a is not None:
+                np.testing.assert_array_equal(penalty_a, penalty_b, err_msg=name)
+    assert before[4] == losses and before[5] == rng and before[6] == fit_rng
+    for cache_a, cache_b in zip(before[7], caches, strict=True):
+        assert cache_a.keys() == cache_b.keys()
+        for key in cache_a:
+            np.testing.assert_array_equal(cache_a[key], cache_b[key], err_msg=key)
 
 
 @pytest.mark.parametrize("regularizer", sorted(REGULARIZERS))
@@ -262,39 +291,34 @@ def test_explain_splits_sum_to_totals_and_leave_state_unchanged(optimizer, regul
     model.fit(x, y, batch_size=16, epochs=2, verbose=0, seed=0)
     before = _snapshot(model)
     explanation = model.explain(x, y)
-    after = _snapshot(model)
-    for a, b in zip(before[0], after[0]):
-        np.testing.assert_array_equal(a, b)
-    assert before[1] == after[1]
-    for slots_a, slots_b in zip(before[2], after[2]):
-        for key in slots_a:
-            np.testing.assert_array_equal(slots_a[key], slots_b[key])
-    assert all(ga.keys() == gb.keys() and all(ga[k] is gb[k] for k in ga) for ga, gb in zip(before[3], after[3]))
-    assert before[4] == after[4]
+    assert_same_state(before, _snapshot(model))
 
     # Loss: data + Σ penalties = total = evaluate.
     assert explanation.total_loss == explanation.data_loss + sum(p.value for p in explanation.penalties)
     assert explanation.total_loss == model.evaluate(x, y)
     assert {p.weight for p in explanation.penalties} == {"kernel", "bias", "activity"}
 
-    # Gradients: total = data + penalty; penalty = finite differences of the penalties alone.
-    def penalty_total():
-        model.forward(x, training=False)
-        return sum(float(t.value) for t in model._activity_terms + model.weight_penalties())
+    # Gradients: the data part is the finite difference of the data loss alone, the penalty part that of the
+    # penalties alone.
+    targets = model.loss.prepare_targets(y, 1, np.dtype("float64"))
+
+    def loss_parts():
+        parts = model.loss_parts(model.forward(x, training=False), targets, None)
+        return parts.data, parts.penalty
 
     for (layer_name, weight_name), grad in explanation.gradients.items():
-        np.testing.assert_array_equal(grad.total, grad.data + grad.penalty)
         weight = next(w for w in model.weights if w.path == f"{layer_name}/{weight_name}")
         index = (0,) * weight.value.ndim
         original = weight.value[index]
         h = 1e-6
         weight.value[index] = original + h
-        upper = penalty_total()
+        upper = loss_parts()
         weight.value[index] = original - h
-        lower = penalty_total()
+        lower = loss_parts()
         weight.value[index] = original
-        fd = (upper - lower) / (2 * h)
-        assert abs(grad.penalty[index] - fd) <= 1e-6 * max(1.0, abs(fd)), (layer_name, weight_name, fd)
+        for part, computed, up, down in zip(("data", "penalty"), (grad.data, grad.penalty), upper, lower):
+            fd = (up - down) / (2 * h)
+            assert abs(computed[index] - fd) <= 1e-6 * max(1.0, abs(fd)), (layer_name, weight_name, part, fd)
 
     # Updates: data + penalty + decay = the step the optimizer then really takes (before constraints).
     start = model.get_weights()

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..conventions import StrengthTable
 from . import report
-from .compute import DecayComparison, GradientParts, Key, PenaltyRecord, UpdateParts, compute
+from .compute import DecayComparison, GradientParts, Key, PenaltyRecord, UpdateParts, compute, model_untouched
+from .diagnostics import diagnose
+from .diagnostics import notes as diagnostics_notes
 
 if TYPE_CHECKING:
     from ..model import Sequential
@@ -79,7 +81,9 @@ def explain(model: Sequential, x: Any, y: Any, *, sample_weight: Any = None, bat
     if not model.built:
         model.build((None, x.shape[1]))
     parts = compute(model, x, y, sample_weight, batch_size, m, b)
-    notes = report.notes(model, parts)
+    with model_untouched(model):
+        found = diagnose(model, x, y)
+    notes = report.notes(model, parts) + diagnostics_notes(found, model)
     return Explanation(model.name, repr(model.optimizer), len(x), m, b, parts["learning_rate"], parts["step"],
                        parts["data_loss"], parts["penalties"], parts["total_loss"], parts["gradients"],
                        parts["updates"], parts["strengths"], parts["decay_vs_l2"], notes)

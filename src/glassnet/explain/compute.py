@@ -120,7 +120,7 @@ def _step(optimizer: Any, grads: list[np.ndarray], weights: list[Any], slots: li
 
 
 @contextlib.contextmanager
-def _model_untouched(model: Sequential) -> Iterator[None]:
+def model_untouched(model: Sequential) -> Iterator[None]:
     """Put back everything a forward/backward pass writes: the flat gradient buffers' *contents* (layer.grads
     holds views of them), the bookkeeping beside them, each layer's caches and ``layer.grads``, and the model's
     activity caches. Weights, optimizer state and generators are only read by explain."""
@@ -142,7 +142,7 @@ def compute(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.n
             n_samples: int, train_batch_size: int) -> dict[str, Any]:
     from ..training import _evaluate_arrays
 
-    with _model_untouched(model):
+    with model_untouched(model):
         logs = _evaluate_arrays(model, x, y, sample_weight, batch_size)
         output = model.forward(x, training=False, need_gradients=True)
         model.backward(output, y, sample_weight)

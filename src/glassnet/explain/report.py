@@ -16,6 +16,18 @@ def _key(key: tuple[str, str]) -> str:
     return "/".join(key)
 
 
+def _how_the_step_uses_it(optimizer: Any) -> str:
+    """How an optimizer other than plain SGD turns a gradient into a step, in a clause."""
+    name = type(optimizer).__name__
+    if isinstance(optimizer, SGD) and optimizer.momentum:
+        mu = optimizer.momentum
+        return (f"SGD with momentum μ = {mu:g} accumulates it: the penalty gradient enters the velocity with the data "
+                f"gradient and keeps acting on later steps, 1/(1 − μ) = {1 / (1 - mu):.4g}× in all")
+    if isinstance(optimizer, SGD):
+        return "SGD's gradient clipping rescales it together with the data gradient"
+    return f"{name} divides it, together with the data gradient, by a running gradient scale"
+
+
 def notes(model: Any, parts: dict[str, Any]) -> list[str]:
     """Sentences that say what the numbers mean for this model and optimizer."""
     out = []
@@ -35,8 +47,8 @@ def notes(model: Any, parts: dict[str, Any]) -> list[str]:
                            f"{1 - 2 * lr * l2:.6g}, then takes the data step. Only this weight is touched.")
             else:
                 out.append(f"{w.path}: {w.regularizer!r} ({where}) adds {2 * l2:.4g}·W to this weight's gradient "
-                           f"only; {type(optimizer).__name__} rescales that together with the data gradient, so the "
-                           "penalty's effect on the step is not a fixed shrink factor.")
+                           f"only; {_how_the_step_uses_it(optimizer)}, so the penalty's effect on the step is not "
+                           "a fixed shrink factor.")
     if any(l.activity_regularizer is not None for l in model.layers):
         out.append("Activity penalties depend on a layer's output, so their gradient flows back through every "
                    "layer below it (included in those weights' penalty parts).")
