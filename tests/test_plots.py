@@ -145,9 +145,12 @@ def test_validation_curve_log_axis_zero_tick_and_chosen_lambdas(lambda_results):
     assert ax.get_xlim()[0] < labels["0"]
 
     lines = {line.get_label(): line for line in ax.get_lines()}
-    best, one_se = lines["best λ = 0.01"], lines["1-SE λ = 0.1"]
+    # The strengths are Keras factors (the default convention), with the lecture's λ = 2·m·l2 for m = 80 beside them.
+    best, one_se = lines["best: Keras l2 = 0.01 (lecture λ = 1.6 for m = 80)"], \
+        lines["1-SE: Keras l2 = 0.1 (lecture λ = 16 for m = 80)"]
     assert set(best.get_xdata()) == {0.01} and set(one_se.get_xdata()) == {0.1}
-    assert any(text.get_text() == "best λ" and text.xy[0] == 0.01 for text in ax.texts)
+    assert any(text.get_text() == "best" and text.xy[0] == 0.01 for text in ax.texts)
+    assert ax.get_xlabel() == "Keras l2, log scale (lecture λ = 160 × it, for m = 80)"
 
     # The curves are the means over folds; the validation curve puts λ = 0 at the "0" tick.
     validation = lines["validation (mean)"]
@@ -162,7 +165,22 @@ def test_validation_curve_without_zero_has_no_zero_tick():
     ax = plots.validation_curve(SweepResults("lambda", list(values), sweep_records(values))).axes[0]
     assert "0" not in [tick.get_text() for tick in ax.get_xticklabels()]
     lines = {line.get_label(): tuple(line.get_xdata()) for line in ax.get_lines()}
-    assert lines["best λ = 0.01"] == (0.01, 0.01)
+    assert lines["best: Keras l2 = 0.01 (lecture λ = 1.6 for m = 80)"] == (0.01, 0.01)
+
+
+def test_strengths_are_labelled_with_their_convention_and_the_lecture_lambda():
+    values = {0.0: (0.5, 0.6), 0.01: (0.3, 0.35), 0.1: (0.6, 0.7)}
+    records = [{**record, "n_train": 455} for record in sweep_records(values)]  # m = 455, as in breast cancer
+    results = SweepResults("lambda", list(values), records, config={"convention": "keras",
+                                                                   "loss": "binary_crossentropy"})
+    ax = plots.validation_curve(results).axes[0]
+    assert ax.get_xlabel() == "Keras l2, log scale (lecture λ = 910 × it, for m = 455)"
+    assert "best: Keras l2 = 0.01 (lecture λ = 9.1 for m = 455)" in [line.get_label() for line in ax.get_lines()]
+    squared = SweepResults("lambda", list(values), records, config={"convention": "keras", "loss": "mse"})
+    assert squared.strength_text(0.01) == "Keras l2 = 0.01 (lecture λ = 4.55 for m = 455)"  # mse: λ = m·l2
+    lecture = SweepResults("lambda", list(values), records, config={"convention": "lecture"})
+    assert lecture.strength_text(9.1) == "lecture λ = 9.1" and "lecture λ" in lecture.table().splitlines()[0]
+    assert results.table().splitlines()[0].split()[:4] == ["Keras", "l2", "lecture", "λ"]
 
 
 def test_learning_curve_against_train_size(size_results):

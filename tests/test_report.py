@@ -192,17 +192,18 @@ def test_summary_table_has_every_number(page, results):
         return f"{statistics.mean(values):.4g} ± {statistics.stdev(values):.4g}"
 
     header, *rows = parsed.tables["summary"]
-    assert header == ["λ", "fits n", "train data loss J_train", "val data loss J_cv",
+    assert header == ["Keras l2", "lecture λ (m = 80)", "fits n", "train data loss J_train", "val data loss J_cv",
                       "val error (1 − accuracy)", "penalty Σ reg(W)", "‖W‖ layer_1", "‖W‖ layer_2", "chosen"]
     expected = []
-    for value, label in zip(VAL_DATA_LOSS, ["0", "0.01", "0.1", "1"], strict=True):
+    for value, label, lam in zip(VAL_DATA_LOSS, ["0", "0.01", "0.1", "1"], ["0", "1.6", "16", "160"], strict=True):
         runs = results.runs(value)
-        cells = [label, "2"] + [mean_std([run[key] for run in runs]) for key in
-                                ("train_data_loss", "val_data_loss", "val_error", "train_penalty_loss")]
+        # The lecture's λ = 2·m·l2 with m = 80 training rows.
+        cells = [label, lam, "2"] + [mean_std([run[key] for run in runs]) for key in
+                                     ("train_data_loss", "val_data_loss", "val_error", "train_penalty_loss")]
         cells += [mean_std([run["norms"][layer] for run in runs]) for layer in ("layer_1", "layer_2")]
         expected.append(cells + [{0.1: "best", 1.0: "1-SE"}.get(value, "")])
     assert rows == expected
-    assert rows[2][3] == "0.4 ± 0.07071"  # spelled out once: J_cv at λ = 0.1 over folds 0.45 and 0.35
+    assert rows[2][4] == "0.4 ± 0.07071"  # spelled out once: J_cv at λ = 0.1 over folds 0.45 and 0.35
 
     # Every mean and std of the summary is on the page (also the learning curve's table).
     learning_header, *learning_rows = parsed.tables["learning-summary"]
@@ -217,8 +218,9 @@ def test_best_and_one_se_lambda_are_stated(page, results):
     _, parsed = page
     assert (results.best_lambda, results.best_lambda_1se) == (0.1, 1.0)
     paragraphs = parsed.text_of("p")
-    best = "Best λ = 0.1: the lowest mean validation data loss, J_cv = 0.4 (standard error 0.05 over 2 fits)."
-    one_se = "1-SE λ = 1: the largest λ whose mean J_cv ≤ 0.4 + 0.05 = 0.45 (J_cv there: 0.42). A smaller"
+    best = ("Best λ: Keras l2 = 0.1 (lecture λ = 16 for m = 80), the lowest mean validation data loss, J_cv = 0.4 "
+            "(standard error 0.05 over 2 fits).")
+    one_se = "1-SE λ: Keras l2 = 1 (lecture λ = 160 for m = 80), the largest λ whose mean J_cv ≤ 0.4 + 0.05 = 0.45 (J_cv there: 0.42). A smaller"
     assert any(p == best for p in paragraphs)
     assert any(p.startswith(one_se) for p in paragraphs)
 

@@ -210,11 +210,9 @@ def cmd_sweep(options: dict[str, Any]) -> int:
                                cv=int(options["cv"]), epochs=int(options["epochs"]),
                                batch_size=int(options["batch_size"]), seeds=(int(options["seed"]),),
                                n_jobs=int(options["jobs"]), scheduler=options.get("scheduler"), progress=True)
-    from .demo import _sweep_table
-
-    print(_sweep_table(results))
-    print(f"best λ: {results.best_lambda:g}   one-standard-error λ: {results.best_lambda_1se:g} "
-          f"({options['convention']} convention)")
+    print(results.table())
+    print(f"best λ: {results.strength_text(results.best_lambda)}   one-standard-error λ: "
+          f"{results.strength_text(results.best_lambda_1se)}")
     out = Path(options.get("out") or "glassnet-sweep")
     out.mkdir(parents=True, exist_ok=True)
     results.to_json(out / "results.json")

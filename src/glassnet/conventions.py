@@ -60,6 +60,11 @@ _DESCRIPTIONS = {
 }
 
 
+#: How a strength reads in each convention, for axes, tables and reports.
+LABELS = {"lecture": "lecture λ", "keras": "Keras l2", "torch": "PyTorch weight_decay", "sklearn": "scikit-learn α",
+          "playground": "Playground L2 rate", "kappa": "κ"}
+
+
 def _check_convention(name: str, value: Any) -> str:
     if value in DECOUPLED:
         raise ValueError(

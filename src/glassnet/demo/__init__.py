@@ -37,10 +37,11 @@ def run(out_dir: str | Path = "glassnet-demo-report", *, jobs: int = -1, epochs:
                      loss="binary_crossentropy", optimizer="adam", learning_rate=comparison.LEARNING_RATE)
     results = validation_curve(spec, x_train, y_train, LAMBDAS, cv=cv, epochs=epochs,
                                batch_size=comparison.BATCH_SIZE, seeds=(seed,), n_jobs=jobs, progress=progress)
-    print(_sweep_table(results))
+    print(results.table())
     best, one_se = results.best_lambda, results.best_lambda_1se
-    print(f"\nbest λ (lowest mean validation data loss): {best:g}")
-    print(f"one-standard-error choice (the largest λ within one SE of the best): {one_se:g}  ← used below")
+    print(f"\nbest λ (lowest mean validation data loss): {results.strength_text(best)}")
+    print(f"one-standard-error choice (the largest λ within one SE of the best): {results.strength_text(one_se)}"
+          "  ← used below")
 
     print(f"\n== 3. The chosen model: L2({one_se:g}), retrained on all {len(y_train)} training rows ==\n")
     chosen = Sequential([Dense(25, "relu"), Dense(15, "relu"), Dense(1, "sigmoid")], seed=seed)
@@ -65,15 +66,6 @@ def run(out_dir: str | Path = "glassnet-demo-report", *, jobs: int = -1, epochs:
     print(f"\nReport written to {Path(path).resolve()}  (open it in a browser; {elapsed:.0f} s in all)")
     return {"twins": twins, "results": results, "best_lambda": best, "best_lambda_1se": one_se,
             "val_accuracy": val["accuracy"], "report": Path(path), "seconds": elapsed}
-
-
-def _sweep_table(results: Any) -> str:
-    rows = results.summary()
-    lines = [f"{'λ':>8} {'val data loss':>16} {'val error':>12} {'train data loss':>16}"]
-    for row in rows:
-        lines.append(f"{row['value']:>8g} {row['val_data_loss_mean']:>9.4f} ± {row['val_data_loss_std']:.4f}"
-                     f" {row.get('val_error_mean', float('nan')):>12.4f} {row['train_data_loss_mean']:>16.4f}")
-    return "\n".join(lines)
 
 
 __all__ = ["run", "LAMBDAS", "comparison"]

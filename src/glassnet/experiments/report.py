@@ -11,7 +11,7 @@ explanation) is escaped with ``html.escape``.
 ...             "history": {}} for v, f, loss in [(0.0, 0, 0.9), (0.0, 1, 0.7), (0.1, 0, 0.5), (0.1, 1, 0.7)]]
 >>> with tempfile.TemporaryDirectory() as folder:
 ...     path = write_report(SweepResults("lambda", [0.0, 0.1], records), folder)
-...     (path.name, "Best λ = 0.1" in path.read_text(encoding="utf-8"))
+...     (path.name, "Best λ: Keras l2 = 0.1" in path.read_text(encoding="utf-8"))
 ('report.html', True)
 """
 
@@ -140,14 +140,18 @@ def _summary_table(page: _Page, results: SweepResults, base: str, heading: str) 
     choice = {results.best_lambda: ["best"]} if is_lambda else {}
     if is_lambda:
         choice.setdefault(results.best_lambda_1se, []).append("1-SE")
+    lecture = results.param == "lambda" and results.convention != "lecture" and results.training_rows is not None
     rows, classes = [], []
     for row in results.summary():
         marks = choice.get(row["value"], [])
-        rows.append([f"{row['value']:g}", str(row["n"])] + [_mean_std(row, key) for key, _ in columns]
+        lam = results.lecture_lambda(row["value"]) if lecture else None
+        rows.append([f"{row['value']:g}"] + ([f"{lam:.4g}" if lam is not None else "-"] if lecture else [])
+                    + [str(row["n"])] + [_mean_std(row, key) for key, _ in columns]
                     + ([", ".join(marks)] if is_lambda else []))
         classes.append(" ".join({"best": "best", "1-SE": "one-se"}[mark] for mark in marks))
-    name = "λ" if results.param == "lambda" else "training rows m"
-    header = [name, "fits n"] + [label for _, label in columns] + (["chosen"] if is_lambda else [])
+    name = results.strength_label if results.param == "lambda" else "training rows m"
+    header = [name] + ([f"lecture λ (m = {results.training_rows})"] if lecture else []) + ["fits n"] \
+        + [label for _, label in columns] + (["chosen"] if is_lambda else [])
     page.table(base, heading, header, rows, classes)
 
 
@@ -161,9 +165,10 @@ def _choice_paragraph(results: SweepResults) -> str:
     rows = {row["value"]: row for row in results.summary()}
     best, one_se = results.best_lambda, results.best_lambda_1se
     mean, sem = rows[best]["val_data_loss_mean"], rows[best]["val_data_loss_sem"]
-    text = [(f"Best λ = {best:g}: the lowest mean validation data loss, J_cv = {_number(mean)} "
-             f"(standard error {_number(sem)} over {rows[best]['n']} fits)."),
-            (f"1-SE λ = {one_se:g}: the largest λ whose mean J_cv ≤ {_number(mean)} + {_number(sem)} = "
+    text = [(f"Best λ: {results.strength_text(best)}, the lowest mean validation data loss, J_cv = "
+             f"{_number(mean)} (standard error {_number(sem)} over {rows[best]['n']} fits)."),
+            (f"1-SE λ: {results.strength_text(one_se)}, the largest λ whose mean J_cv ≤ {_number(mean)} + "
+             f"{_number(sem)} = "
              f"{_number(mean + sem)} (J_cv there: {_number(rows[one_se]['val_data_loss_mean'])}). A smaller "
              "difference is within the noise of the estimate, so the simpler, more regularized model is as "
              "good.")]

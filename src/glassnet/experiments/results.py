@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from ..conventions import LABELS, convert
+
 _TASK_KEYS = ("value", "fold", "seed")
 _PARAMS = ("lambda", "train_size")
 
@@ -119,6 +121,59 @@ class SweepResults:
             raise ValueError(f"No fit of value {value!r} has history key {key!r}. Received: key={key!r}")
         length = min(len(curve) for curve in curves)  # equal unless a callback stopped a fit early
         return [float(v) for v in np.mean([curve[:length] for curve in curves], axis=0)]
+
+    # --- what λ means ---------------------------------------------------------------------------------------
+    @property
+    def convention(self) -> str:
+        """The convention the swept strengths are written in ('keras' unless the sweep said otherwise)."""
+        return str(self.config.get("convention") or "keras")
+
+    @property
+    def strength_label(self) -> str:
+        """'Keras l2', 'lecture λ', ...: how a swept strength reads (see :data:`glassnet.conventions.LABELS`)."""
+        return LABELS.get(self.convention, self.convention)
+
+    @property
+    def training_rows(self) -> int | None:
+        """m, the rows each fit trained on (the median over fits: k folds differ by at most one row)."""
+        counts = [record["n_train"] for record in self.records if _is_number(record.get("n_train"))]
+        return int(np.median(counts)) if counts else None
+
+    def lecture_lambda(self, value: float) -> float | None:
+        """The lecture's λ of a strength in this sweep's convention, for m = :attr:`training_rows` and the
+        model's loss; None where that is not known or has no lecture counterpart."""
+        if self.convention == "lecture":
+            return value
+        try:
+            return convert(value, self.convention, "lecture", n_samples=self.training_rows,
+                           batch_size=self.config.get("batch_size"), loss=self.config.get("loss"),
+                           n_outputs=self.config.get("n_outputs") or 1)
+        except (ValueError, TypeError):
+            return None
+
+    def strength_text(self, value: float) -> str:
+        """One strength with its convention, and the lecture's λ beside it when m is known, e.g.
+        ``'Keras l2 = 0.01 (lecture λ = 7.28 for m = 364)'``."""
+        text = f"{self.strength_label} = {value:g}"
+        lam = self.lecture_lambda(value)
+        if self.convention != "lecture" and lam is not None:
+            text += f" (lecture λ = {lam:.4g} for m = {self.training_rows})"
+        return text
+
+    def table(self) -> str:
+        """The summary as plain text: each strength (in its convention, and as the lecture's λ), validation
+        data loss mean ± std, validation error, train data loss."""
+        lecture = self.param == "lambda" and self.convention != "lecture" and self.training_rows is not None
+        name = self.strength_label if self.param == "lambda" else "training rows m"
+        header = f"{name:>20}" + (f" {'lecture λ':>10}" if lecture else "")
+        lines = [header + f" {'val data loss':>19} {'val error':>10} {'train data loss':>16}"]
+        for row in self.summary():
+            lam = self.lecture_lambda(row["value"]) if lecture else None
+            line = f"{row['value']:>20g}" + (f" {'-' if lam is None else format(lam, '.4g'):>10}" if lecture else "")
+            line += (f" {row.get('val_data_loss_mean', math.nan):>10.4f} ± {row.get('val_data_loss_std', math.nan):.4f}"
+                     f" {row.get('val_error_mean', math.nan):>10.4f} {row.get('train_data_loss_mean', math.nan):>16.4f}")
+            lines.append(line)
+        return "\n".join(lines)
 
     # --- choosing λ -----------------------------------------------------------------------------------------
     @property

@@ -32,6 +32,9 @@ _METRIC_LABELS = {
 def validation_curve(results: Any, metric: str = "data_loss", *, ax: Axes | None = None) -> Figure:
     """Mean train and validation ``metric`` against λ, ±1 std bands, with the best λ and the 1-SE λ marked.
 
+    λ is written in the sweep's convention (``results.strength_label``: the Keras factor l2 by default) and the
+    axis and markers give the lecture's λ beside it when the training-set size m is known.
+
     Parameters
     ----------
     results : SweepResults
@@ -56,21 +59,31 @@ def validation_curve(results: Any, metric: str = "data_loss", *, ax: Axes | None
 
     best, one_se = results.best_lambda, results.best_lambda_1se
     index = {value: i for i, value in enumerate(results.values)}
-    ax.axvline(positions[index[best]], color="C2", linestyle="-", linewidth=1.5, label=f"best λ = {best:g}")
+    ax.axvline(positions[index[best]], color="C2", linestyle="-", linewidth=1.5,
+               label=f"best: {results.strength_text(best)}")
     ax.axvline(positions[index[one_se]], color="C3", linestyle="--", linewidth=1.5,
-               label=f"1-SE λ = {one_se:g}")
+               label=f"1-SE: {results.strength_text(one_se)}")
     if metric == "data_loss":
         best_row = rows[index[best]]
         threshold = best_row["val_data_loss_mean"] + best_row["val_data_loss_sem"]
         ax.axhline(threshold, color="0.5", linestyle=":", linewidth=1, label="min J_cv + 1 SE")
     y_best = rows[index[best]].get(f"val_{metric}_mean")  # None when only the train curve has this metric
     if y_best is not None and math.isfinite(y_best):
-        ax.annotate("best λ", xy=(positions[index[best]], y_best), xytext=(6, 10), textcoords="offset points",
+        ax.annotate("best", xy=(positions[index[best]], y_best), xytext=(6, 10), textcoords="offset points",
                     color="C2")
-    ax.set_xlabel("λ (regularization strength, log scale)")
+    ax.set_xlabel(_strength_axis_label(results))
     ax.set_title("Validation curve")
     ax.legend(fontsize="small")
     return fig
+
+
+def _strength_axis_label(results: Any) -> str:
+    """'Keras l2, log scale (lecture λ = 728·l2 for m = 364)': the swept strength named by its convention."""
+    label = f"{results.strength_label}, log scale"
+    per_unit = results.lecture_lambda(1.0)
+    if results.convention != "lecture" and per_unit is not None:
+        label += f" (lecture λ = {per_unit:.4g} × it, for m = {results.training_rows})"
+    return label
 
 
 def learning_curve(results: Any, metric: str = "data_loss", *, ax: Axes | None = None) -> Figure:
