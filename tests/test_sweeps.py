@@ -250,8 +250,44 @@ def test_from_dict_errors():
         SweepResults.from_dict({"param": "lambda", "values": []})
     with pytest.raises(TypeError, match="must be a dict"):
         SweepResults.from_dict([1, 2])
-    with pytest.raises(ValueError, match="Received: param='alpha'"):
+    with pytest.raises(ValueError, match=r"Received: data\['param'\]='alpha'"):
         SweepResults.from_dict({"param": "alpha", "values": [], "records": []})
+
+
+MALFORMED = [  # (the data, where the message points)
+    ({"param": "lambda", "values": "abc", "records": []}, r"data\['values'\]"),
+    ({"param": "lambda", "values": [0.1, float("inf")], "records": []}, r"data\['values'\]\[1\]"),
+    ({"param": "lambda", "values": [0.1], "records": {"value": 0.1}}, r"data\['records'\]"),
+    ({"param": "lambda", "values": [0.1], "records": [[0.1]]}, r"data\['records'\]\[0\]"),
+    ({"param": "lambda", "values": [0.1], "records": [{"value": 0.1}]}, r"data\['records'\]\[0\]\['fold'\]"),
+    ({"param": "lambda", "values": [0.1], "records": [{"value": 0.2, "fold": 0, "seed": 0}]},
+     r"data\['records'\]\[0\]\['value'\]` must be one of data\['values'\]"),
+    ({"param": "lambda", "values": [0.1], "records": [{"value": 0.1, "fold": 0, "seed": 0, "val_data_loss": "x"}]},
+     r"\['val_data_loss'\]` must be a finite number"),
+    ({"param": "lambda", "values": [0.1], "records": [{"value": 0.1, "fold": 0, "seed": 0, "norms": [1]}]},
+     r"\['norms'\]` must be a dict"),
+    ({"param": "lambda", "values": [0.1], "records": [{"value": 0.1, "fold": 0, "seed": 0, "history": {"a": 5}}]},
+     r"\['history'\]\['a'\]` must be a list"),
+    ({"param": "lambda", "values": [0.1], "records": [], "config": []}, r"data\['config'\]"),
+    ({"param": "lambda", "values": [0.1], "records": [], "metric": 5}, r"data\['metric'\]"),
+]
+
+
+@pytest.mark.hostile("results files")
+@pytest.mark.parametrize("data, where", MALFORMED)
+def test_from_dict_refuses_malformed_data_naming_the_place(data, where, outcome):
+    with pytest.raises(ValueError, match=rf"{where}.*Received: "):
+        SweepResults.from_dict(data)
+    outcome("refused cleanly")
+
+
+@pytest.mark.hostile("results files")
+def test_from_json_refuses_what_is_not_a_results_file(tmp_path, outcome):
+    path = tmp_path / "results.json"
+    path.write_bytes(b"\xff\xfe not json")
+    with pytest.raises(ValueError, match="not a JSON results file"):
+        SweepResults.from_json(path)
+    outcome("refused cleanly")
 
 
 # --- ModelSpec ----------------------------------------------------------------------------------------------

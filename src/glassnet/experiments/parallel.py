@@ -103,13 +103,17 @@ def _progress_bar(total: int, progress: bool, desc: str) -> Any:
 def _run_joblib(fn: Callable[..., Any], tasks: list[Any], shared: dict[str, Any], n_jobs: int,
                 bar: Any) -> list[Any]:
     joblib = require("joblib", "experiments")
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
     # return_as='generator' yields results in task order as they finish, which lets the bar advance while
     # joblib keeps the ordering.
     parallel = joblib.Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")
     results = []
-    for result in parallel(joblib.delayed(fn)(task, **shared) for task in tasks):
-        results.append(result)
-        bar.update(1)
+    try:
+        for result in parallel(joblib.delayed(fn)(task, **shared) for task in tasks):
+            results.append(result)
+            bar.update(1)
+    except TerminatedWorkerError:  # loky cannot say which task was running, only where the results stopped
+        raise _worker_died(f"one of the fits from {tasks[len(results)]!r} on", "joblib") from None
     return results
 
 
@@ -117,17 +121,49 @@ def _run_dask(fn: Callable[..., Any], tasks: list[Any], shared: dict[str, Any], 
               bar: Any) -> list[Any]:
     distributed = require("distributed", "dask")
     own_client = isinstance(scheduler, str)
-    client = distributed.Client(scheduler) if own_client else scheduler
+    client = _connect(distributed, scheduler) if own_client else scheduler
     try:
-        arrays = {name: value for name, value in shared.items() if isinstance(value, np.ndarray)}
-        # Each array goes to every worker once; the tasks then refer to it by key.
-        scattered = client.scatter(arrays, broadcast=True) if arrays else {}
-        kwargs = {**shared, **scattered}
+        # Each array becomes one task of the graph that every fit depends on. Unlike scattered data, which is
+        # lost for good with the worker that held it (every later task then fails as "already forgotten"), a
+        # task's result is recomputed elsewhere when its worker dies.
+        arrays = {name: client.submit(_identity, value, pure=False)
+                  for name, value in shared.items() if isinstance(value, np.ndarray)}
+        kwargs = {**shared, **arrays}
         # pure=False: every task is its own computation, even if two happened to hash alike.
         futures = client.map(fn, tasks, pure=False, **kwargs)
-        for _ in distributed.as_completed(futures):
-            bar.update(1)
-        return client.gather(futures)  # in the order of `futures`, i.e. of `tasks`
+        try:
+            for _ in distributed.as_completed(futures):
+                bar.update(1)
+            return client.gather(futures)  # in the order of `futures`, i.e. of `tasks`
+        except distributed.KilledWorker as exc:
+            index = next((i for i, future in enumerate(futures) if future.key == exc.task), None)
+            raise _worker_died(f"the fit {tasks[index] if index is not None else exc.task!r}", "Dask") from None
     finally:
         if own_client:
             client.close()
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+#: Seconds to wait for a Dask scheduler given by address before giving up.
+CONNECT_TIMEOUT = 10
+
+
+def _connect(distributed: Any, address: str) -> Any:
+    """A Client for ``address``, or a ConnectionError that says so within :data:`CONNECT_TIMEOUT` seconds."""
+    try:
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(f"Could not reach a Dask scheduler at {address} within {CONNECT_TIMEOUT} s "
+                              f"({type(exc).__name__}). Start one (`dask scheduler`, then `dask worker {address}`) "
+                              f"or check the address. Received: scheduler={address!r}") from None
+
+
+def _worker_died(what: str, backend: str) -> ChildProcessError:
+    """The error for a worker process that died while running ``what`` (on Dask: on every retry)."""
+    return ChildProcessError(
+        f"A {backend} worker process died while running {what}, so the sweep was stopped. The process "
+        "was killed from outside or crashed: out of memory, a segfault in native code, or os._exit in the model "
+        "builder. Received: a lost worker")

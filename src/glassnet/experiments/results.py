@@ -38,9 +38,10 @@ from typing import Any
 import numpy as np
 
 from ..conventions import LABELS, convert
+from .results_schema import PARAMS as _PARAMS
+from .results_schema import TASK_KEYS as _TASK_KEYS
+from .results_schema import MAX_FILE_BYTES, check
 
-_TASK_KEYS = ("value", "fold", "seed")
-_PARAMS = ("lambda", "train_size")
 
 
 @dataclass
@@ -205,6 +206,9 @@ class SweepResults:
         if self.param != "lambda":
             raise ValueError("Choosing λ needs a validation curve (param='lambda'), not a learning curve. "
                              f"Received: param={self.param!r}")
+        if "val_data_loss" not in self.metric_keys():
+            raise ValueError("Choosing λ needs records with the validation data loss `val_data_loss`. "
+                             f"Received: records with {self.metric_keys()}")
         return self.column("val_data_loss", stat)
 
     # --- export ---------------------------------------------------------------------------------------------
@@ -217,17 +221,9 @@ class SweepResults:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SweepResults:
-        """Rebuild results from :meth:`to_dict` output (e.g. ``json.load``); plain data only, no code runs."""
-        if not isinstance(data, dict):
-            raise TypeError("Argument `data` must be a dict from SweepResults.to_dict(). "
-                            f"Received: data of type {type(data).__name__}")
-        missing = [key for key in ("param", "values", "records") if key not in data]
-        if missing:
-            raise ValueError(f"Argument `data` must have the keys 'param', 'values' and 'records'. "
-                             f"Received: data without {missing}")
-        if not isinstance(data["records"], list) or not all(isinstance(r, dict) for r in data["records"]):
-            raise ValueError("Argument `data['records']` must be a list of dicts. "
-                             f"Received: {type(data['records']).__name__}")
+        """Rebuild results from :meth:`to_dict` output (e.g. ``json.load``); plain data only, no code runs. The
+        data is untrusted: every field is checked first (:mod:`glassnet.experiments.results_schema`)."""
+        check(data)
         return cls(param=data["param"], values=list(data["values"]),
                    records=[dict(r) for r in data["records"]], metric=data.get("metric"),
                    config=dict(data.get("config") or {}))
@@ -239,8 +235,17 @@ class SweepResults:
 
     @classmethod
     def from_json(cls, path: str | Path) -> SweepResults:
-        """Load results written by :meth:`to_json` (plain JSON, no code)."""
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Load results written by :meth:`to_json` (plain JSON, no code; at most
+        :data:`~glassnet.experiments.results_schema.MAX_FILE_BYTES`, checked like :meth:`from_dict`)."""
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"{path}: a results file holds at most {MAX_FILE_BYTES} bytes. "
+                             f"Received: a file of {size} bytes")
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: not a JSON results file ({exc})") from None
+        return cls.from_dict(data)
 
     def to_csv(self, path: str | Path) -> None:
         """Write :meth:`summary`, one row per value, with the mean/std/sem columns."""

@@ -44,8 +44,8 @@ class SweepTask:
     fold: int
     seed: int
     lam: float
-    train: np.ndarray
-    val: np.ndarray | None
+    train: np.ndarray = dataclasses.field(repr=False)  # row indices: long, and not what names a task
+    val: np.ndarray | None = dataclasses.field(repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
