@@ -194,6 +194,14 @@ def test_explain_notes_raw_scale_inputs_and_not_standardized_ones():
     assert not any("unit scale" in note for note in explained_notes(scaled, X, Y_BINARY))
 
 
+def test_explain_notes_regression_targets_far_from_unit_scale():
+    model = classifier(1, "linear", "mse")
+    model.fit(X, Y_REGRESSION * 1000 + 5000, epochs=1, verbose=0)
+    assert any("targets are far from unit scale (column 0: mean" in n
+               for n in explained_notes(model, X, Y_REGRESSION * 1000 + 5000))
+    assert not any("targets are far" in n for n in explained_notes(model, X, Y_REGRESSION / Y_REGRESSION.std()))
+
+
 def test_explain_notes_dead_relu_units():
     model = classifier(1, "sigmoid", "binary_crossentropy")
     model.build((None, 4))

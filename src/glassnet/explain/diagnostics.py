@@ -8,6 +8,8 @@
   layer with a kernel receives, so a model that starts with ``Normalization`` is judged after it.
 - **Dead ReLU units**: a ReLU unit whose output is 0 on every row gets no data gradient at all; its incoming weights
   then only feel the penalty, which shrinks them toward 0 unopposed.
+- **Target scale**: for a regression loss, targets of scale 10³ make the data loss ~10⁶ and its gradient huge, so
+  the same penalty is negligible; the same unit-scale rule applies to each target column.
 - **One class**: for a cross-entropy, rows of a single class cannot show how well classes are separated.
 """
 
@@ -42,6 +44,7 @@ class Diagnostics:
     layers with dead units, ``classes``: the distinct labels of a cross-entropy's targets (None otherwise)."""
 
     input_scale: InputScale | None = None
+    target_scale: InputScale | None = None
     dead_units: dict[str, tuple[int, int]] = field(default_factory=dict)
     classes: list[float] | None = None
 
@@ -62,6 +65,8 @@ def diagnose(model: Sequential, x: np.ndarray, y: np.ndarray) -> Diagnostics:
     if loss_kind(model.loss) == "cross_entropy":
         labels = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1)
         result.classes = [float(v) for v in np.unique(labels)]
+    else:
+        result.target_scale = _farthest_feature(y.reshape(len(y), -1))
     return result
 
 
@@ -89,6 +94,12 @@ def notes(diagnostics: Diagnostics, model: Any) -> list[str]:
                    "the L2 gradient 2·l2·W does not, so the penalty looks negligible here and training is badly "
                    "conditioned: standardize the features (e.g. a Normalization layer adapted on the training "
                    "rows) before judging what L2 does.")
+    target = diagnostics.target_scale
+    if target is not None:
+        out.append(f"The targets are far from unit scale (column {target.feature}: mean {target.mean:.3g}, std "
+                   f"{target.std:.3g}), so the data loss and its gradient are measured in those units and a penalty "
+                   "of the usual size looks negligible: standardize the targets for training (and undo it on the "
+                   "predictions), or expect to need a much larger λ.")
     for layer, (dead, units) in diagnostics.dead_units.items():
         out.append(f"Layer {layer}: {dead} of {units} ReLU units output 0 on every row (dead). They get no data "
                    "gradient, so a penalty on their incoming weights shrinks those weights toward 0 unopposed.")
