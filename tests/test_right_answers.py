@@ -4,6 +4,8 @@ build, explain() notes what a learner needs to know."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_wine
@@ -228,3 +230,27 @@ def test_explain_says_momentum_accumulates_the_penalty():
     note = next(n for n in explained_notes(model, X, Y_BINARY) if n.startswith(model.layers[0].kernel.path))
     assert "SGD with momentum μ = 0.9 accumulates it" in note and "10× in all" in note
     assert "rescales" not in note
+
+
+# --- targets that are valid but not what was meant ------------------------------------------------------------
+
+def test_fit_warns_when_validation_split_holds_out_classes_of_sorted_data():
+    x, y = load_wine(return_X_y=True)  # sorted by class, as scikit-learn ships it
+    model = classifier(3, "softmax", "sparse_categorical_crossentropy")
+    with pytest.warns(UserWarning, match=r"validation_split holds out the last 36 rows .* contain only class 2: "
+                                         r"the data looks sorted by class"):
+        model.fit(x, y, validation_split=0.2, epochs=1, verbose=0)
+    with pytest.warns(UserWarning, match=r"contain classes \[2\] that the training rows lack"):
+        classifier(3, "softmax", "sparse_categorical_crossentropy").fit(x, y, validation_split=0.5, epochs=1,
+                                                                        verbose=0)
+    order = np.random.default_rng(0).permutation(len(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        classifier(3, "softmax", "sparse_categorical_crossentropy").fit(x[order], y[order], validation_split=0.2,
+                                                                        epochs=1, verbose=0)
+
+
+def test_fit_warns_about_one_based_labels_and_an_empty_class_0():
+    model = classifier(4, "softmax", "sparse_categorical_crossentropy")
+    with pytest.warns(UserWarning, match=r"labels are 1..3 and class 0 never appears"):
+        model.fit(X, Y_SPARSE + 1, epochs=1, verbose=0)

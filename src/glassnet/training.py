@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from . import batching, nonfinite
+from . import batching, label_warnings, nonfinite
 from . import callbacks as callbacks_module
 from .errors import NonFiniteError
 from ._validation import as_float_array, check_positive_int, check_unit_interval, describe
@@ -172,8 +172,10 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
         w_train, w_val = (None, None) if sample_weight is None else (sample_weight[:split_at], sample_weight[split_at:])
         val = (x[split_at:], y[split_at:], w_val)
         x, y, sample_weight = x[:split_at], y[:split_at], w_train
+        label_warnings.check_split(model.loss, y, val[1])
     else:
         val = None
+    label_warnings.check_labels(model.loss, y, model.output_shape_for((None, x.shape[1]))[-1])
 
     # Metrics are checked against the targets now: a metric that cannot be computed must fail before any update.
     metrics = model.make_metrics(model.output_shape_for((None, x.shape[1]))[-1], y)
