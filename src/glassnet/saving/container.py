@@ -131,7 +131,7 @@ def _parse_header(blob: bytes | bytearray, size: int) -> tuple[str, Any, dict[st
         _bad("the header length (the first 8 bytes)", f"at most {min(size - 8, MAX_HEADER_BYTES)} (the "
              f"rest of the file, and at most {MAX_HEADER_BYTES})", length)
     try:
-        text = bytes(blob[8:8 + length]).decode("utf-8")
+        text = str(memoryview(blob)[8:8 + length], "utf-8")  # decoded in place: no copy of the header
     except UnicodeDecodeError as exc:
         raise ModelFileError("The header must be UTF-8 text. Received: an invalid byte at "
                              f"{exc.start}") from exc
