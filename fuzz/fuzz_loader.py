@@ -8,12 +8,14 @@ returns a model or raises ``ModelFileError`` — nothing else escapes, and no in
 every allow-listed class family, plus a weights-only file): bit flips, truncations, byte insertions,
 deletions and duplications, the header-length field, any value anywhere in the header's JSON or the config's
 JSON (wrong types, hostile or cross-family class names, huge, negative and non-finite numbers, deep nesting),
-tensor dtypes, shapes and offsets, files spliced from two seeds, and hostile files (pickle, zip, nesting 10⁵
-deep). The same ``--seed`` gives the same inputs.
+tensor dtypes, shapes and offsets, files spliced from two seeds, hostile files (pickle, zip, nesting 10⁵
+deep), and hostile values in otherwise valid files (NaN/inf in a tensor, control characters in a name, a
+repeated layer name, a constraint axis beyond its weight, a growing learning-rate schedule, layers too large
+to build, an odd ``last_fit``), which must all be refused. The same ``--seed`` gives the same inputs.
 
 Prints how many inputs ran, how many loaded and how many were refused (per mutation and by reason), and the
-time. Exits with 1 if anything other than ModelFileError escaped or an input hung; those inputs are written to
-``--crash-dir`` to replay with ``glassnet.load_model(path)``.
+time. Exits with 1 if anything other than ModelFileError escaped, an input hung or a hostile value loaded;
+those inputs are written to ``--crash-dir`` to replay with ``glassnet.load_model(path)``.
 """
 
 from __future__ import annotations
@@ -306,8 +308,98 @@ def hostile(rng, blob, seeds):
     return rng.choice(choices)()
 
 
+# --- hostile values: well-formed files whose values would make a later step fail, slow, huge or wrong -------
+UNPRINTABLE = ["\n", "\r", "\x1b[2J", "\x00", "\x7f", "\x85", "\u202e", "\u2066", "\ud800"]
+
+
+def _poisoned_tensor(rng, header, config, data):
+    names = [name for name in header if name != "__metadata__" and header[name]["shape"] != [0]]
+    if not names:
+        return False
+    entry = header[rng.choice(names)]
+    begin, end = entry["data_offsets"]
+    code = {"F32": "<f4", "F64": "<f8"}[entry["dtype"]]
+    item = np.array([rng.choice([np.nan, np.inf, -np.inf])], code).tobytes()
+    at = begin + len(item) * rng.randrange((end - begin) // len(item))
+    data[at:at + len(item)] = item
+    return True
+
+
+def _named(config):
+    return [place for place in places(config) if place and place[-1] == "name"]
+
+
+def _unprintable_name(rng, header, config, data):
+    named = _named(config)
+    if not named:
+        return False
+    place = rng.choice(named)
+    text = value_at(config, place)
+    at = rng.randint(0, len(text))
+    value_at(config, place[:-1])["name"] = text[:at] + rng.choice(UNPRINTABLE) + text[at:]
+    return True
+
+
+def _repeated_layer_name(rng, header, config, data):
+    layers = config.get("model", {}).get("layers", [])
+    if len(layers) < 2:
+        return False
+    first, second = rng.sample(range(len(layers)), 2)
+    layers[second]["config"]["name"] = layers[first]["config"]["name"]
+    return True
+
+
+def _axis_beyond_the_weight(rng, header, config, data):
+    axes = [place for place in places(config) if place and place[-1] == "axis"]
+    if not axes:
+        return False
+    value_at(config, rng.choice(axes)[:-1])["axis"] = rng.choice([2, 5, -3, 100, 2**40])
+    return True
+
+
+def _growing_schedule(rng, header, config, data):
+    rates = [place for place in places(config) if place and place[-1] == "decay_rate"]
+    if not rates:
+        return False
+    value_at(config, rng.choice(rates)[:-1])["decay_rate"] = rng.choice([1.0000001, 1.5, 1e308])
+    return True
+
+
+def _huge_units(rng, header, config, data):
+    units = [place for place in places(config) if place and place[-1] == "units"]
+    if not units:
+        return False
+    value_at(config, rng.choice(units)[:-1])["units"] = rng.choice([2**37, 2**40 - 1])
+    return True
+
+
+def _odd_last_fit(rng, header, config, data):
+    if not config.get("state", {}).get("last_fit"):
+        return False
+    config["state"]["last_fit"].update(rng.choice([{"n_samples": 0}, {"batch_size": 0}, {"extra": 1}]))
+    return True
+
+
+HOSTILE_VALUES = [_poisoned_tensor, _unprintable_name, _repeated_layer_name, _axis_beyond_the_weight,
+                  _growing_schedule, _huge_units, _odd_last_fit]
+
+
+def hostile_values(rng, blob, seeds):
+    """One value that save never writes (NaN in a tensor, a control character in a name, a repeated layer
+    name, a constraint axis beyond its weight, a growing learning rate, huge layers, an odd last_fit), in an
+    otherwise valid file: load_model must refuse it."""
+    header, body = split(blob)
+    config, data = json.loads(header["__metadata__"]["config"]), bytearray(body)
+    for change in rng.sample(HOSTILE_VALUES, len(HOSTILE_VALUES)):
+        if change(rng, header, config, data):
+            break
+    header["__metadata__"]["config"] = json.dumps(config)
+    return join(header, bytes(data))
+
+
 MUTATIONS = [bit_flips, cuts_and_inserts, header_length, header_json, tensor_table, config_json, config_json,
-             class_names, splice, hostile]
+             class_names, splice, hostile, hostile_values]
+MUST_REFUSE = {"hostile_values"}  # an input of these mutations that loads is a failure too
 
 
 # --- the run ------------------------------------------------------------------------------------------------
@@ -365,6 +457,10 @@ def run(examples: int, seed: int, timeout: float, crash_dir: Path | None) -> int
                 outcome = "escaped"
                 escaped.append((index, seed_name, mutation.__name__, blob, error,
                                 traceback.format_exc(limit=6)))
+            if outcome == "accepted" and mutation.__name__ in MUST_REFUSE:
+                outcome = "escaped"
+                escaped.append((index, seed_name, mutation.__name__, blob,
+                                AssertionError("a hostile value was accepted"), ""))
             elapsed = time.perf_counter() - began
             slowest = max(slowest, (elapsed, f"input {index} ({mutation.__name__} of {seed_name})"))
             counts[outcome] += 1

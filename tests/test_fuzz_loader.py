@@ -5,15 +5,19 @@ model with compile(lam=...), an unbuilt compiled model, a weights-only file) at 
 flips, truncations, insertions and deletions, the header-length field), the header's JSON (the tensor table:
 dtypes, shapes, offsets) and the config's JSON (wrong types, unknown or hostile class names such as
 'os.system', huge numbers). Each input is a few kB, so none can take long. The hand-written files below check
-the message of each kind of refusal. ``fuzz/fuzz_loader.py`` runs the same property on 10,000+ inputs
-(``make fuzz``).
+the message of each kind of refusal. Each kind of hostile value of the fuzz script (NaN in a tensor, a control
+character in a name, ...) must be refused for what it is. ``fuzz/fuzz_loader.py`` runs the same properties on
+10,000+ inputs (``make fuzz``).
 """
 
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
+import random
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -390,3 +394,46 @@ def test_the_seed_files_load(seeds, folder):
     kind."""
     assert {name: loads_or_refuses(blob, folder) for name, blob in seeds.items()} == {
         "trained": True, "wide": True, "unbuilt": True, "weights": False}
+
+
+# --- hostile values: each kind of value save never writes is refused for what it is --------------------------
+def _fuzz_script():
+    path = Path(__file__).parents[1] / "fuzz" / "fuzz_loader.py"
+    spec = importlib.util.spec_from_file_location("fuzz_loader", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FUZZ_SCRIPT = _fuzz_script()
+WHY = {"_poisoned_tensor": r"must be finite numbers only",
+       "_unprintable_name": r"must be a string without control characters",
+       "_repeated_layer_name": r"must be distinct layer names",
+       "_axis_beyond_the_weight": r"cannot be built: Argument `axis` of \w+ .* Received: axis=",
+       "_growing_schedule": r"Argument `decay_rate` must be in \(0, 1\]",
+       "_huge_units": r"must be float(32|64) of shape|must be layers whose weights fit in max_bytes",
+       "_odd_last_fit": r"last_fit"}
+
+
+@pytest.fixture(scope="module")
+def every_seed(folder):
+    """The fuzz script's seed files: between them, every allow-listed class family."""
+    return FUZZ_SCRIPT.seed_files(folder)
+
+
+@pytest.mark.parametrize("change", FUZZ_SCRIPT.HOSTILE_VALUES, ids=lambda change: change.__name__.strip("_"))
+def test_each_hostile_value_is_refused_for_what_it_is(every_seed, folder, outcome, change):
+    tried = 0
+    for name, blob in sorted(every_seed.items()):
+        for draw in range(4):
+            header, body = split(blob)
+            config, data = json.loads(header["__metadata__"]["config"]), bytearray(body)
+            if name == "weights" or not change(random.Random(draw), header, config, data):
+                continue
+            header["__metadata__"]["config"] = json.dumps(config)
+            (folder / "value.glassnet").write_bytes(join(header, bytes(data)))
+            with pytest.raises(ModelFileError, match=WHY[change.__name__]):
+                glassnet.load_model(folder / "value.glassnet")
+            tried += 1
+    assert tried >= 4  # it applies to some seeds at least
+    outcome("refused cleanly", count=tried)

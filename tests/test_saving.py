@@ -5,10 +5,12 @@
   network, compile-level regularization, compile(lam=...), every optimizer with schedules, clipping and weight
   decay, every regularizer, constraint and core layer, float64.
 - Atomic writes: a failure or interruption during save leaves the previous file byte for byte, and no
-  temporary file behind.
+  temporary file behind; every temporary has its own name, naming its writer.
+- Loading costs what the file holds: the model is built once whatever its depth, and reading asks memory for
+  the file's size, not for max_bytes.
 - What cannot be saved (code: callables) is refused at save, with a message that says why.
 - The file is a plain safetensors file, readable by the safetensors library, and loading runs no code.
-Damaged and hostile files are in test_fuzz_loader.py.
+Damaged and hostile files are in test_fuzz_loader.py and test_hostile_files.py.
 """
 
 from __future__ import annotations
@@ -411,7 +413,9 @@ def model_with(layers=None, **compile_kwargs):
     (lambda: model_with([Dense(1, kernel_constraint=MaxNorm(axis=(0, 1)))]),
      r"kernel_constraint.axis`: the file format stores an integer here. Received: axis=\(0, 1\)"),
     (lambda: model_with([Dense(2, name="twin"), Dense(1, name="twin")]),
-     r"layers share a name.*Received: repeated \['twin/bias', 'twin/kernel'\]"),
+     r"layers share a name.*Received: repeated \['twin'\]"),
+    (lambda: model_with([Dropout(0.1, name="twin"), Dropout(0.2, name="twin"), Dense(1)]),
+     r"layers share a name.*History by layer name.*Received: repeated \['twin'\]"),
 ])
 def test_what_cannot_be_saved_is_refused_at_save(tmp_path, make, message):
     with pytest.raises(ValueError, match=message):
@@ -512,3 +516,70 @@ def test_top_level_load_model_passes_max_bytes(tmp_path):
     with pytest.raises(glassnet.ModelFileError):
         glassnet.load_model(tmp_path / "m.glassnet", max_bytes=10)
     assert glassnet.load_model(tmp_path / "m.glassnet").get_weights()[0].shape == (3, 2)
+
+
+# --- loading costs what the file holds ------------------------------------------------------------------------
+def test_loading_builds_the_model_once_whatever_its_depth(tmp_path, monkeypatch):
+    """Before: Sequential([Input, *layers]) rebuilt the flat parameters after every layer, quadratic in the depth
+    (20,000 layers took 70 s; benchmarks/bench_load_depth.py times it)."""
+    model = Sequential([Dense(1) for _ in range(40)], seed=0)
+    model.compile("adam", "mse")
+    model.fit(np.ones((4, 1), "float32"), np.ones(4, "float32"), verbose=0)
+    model.save(tmp_path / "deep.glassnet")
+    import glassnet.model as model_module
+
+    made = []
+
+    class Counted(model_module.FlatParameters):
+        def __init__(self, weights):
+            made.append(len(weights))
+            super().__init__(weights)
+
+    monkeypatch.setattr(model_module, "FlatParameters", Counted)
+    loaded = glassnet.load_model(tmp_path / "deep.glassnet")
+    assert made == [80]
+    assert_same_weights(model, loaded)
+
+
+def test_the_depth_benchmark_runs():
+    """benchmarks/bench_load_depth.py at tiny depths (its timings are judged there, not here)."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_load_depth", os.path.join(os.path.dirname(__file__), "..", "benchmarks", "bench_load_depth.py"))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert set(bench.main(["--repeats", "1", "--depths", "3,6"])) == {3, 6}
+
+
+def test_reading_asks_for_the_files_size_not_max_bytes(tmp_path):
+    """Before: a 3 kB file under a 2 GiB address-space limit raised MemoryError, because the reader asked for
+    max_bytes + 1 = 2 GiB up front. The child process loads with 256 MB of address space to spare."""
+    model, path = trained_model(tmp_path)
+    script = (
+        "import resource, sys, glassnet\n"
+        "size = next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmSize'))\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (size * 1024 + 256 * 1024**2, resource.RLIM_INFINITY))\n"
+        "print(glassnet.load_model(sys.argv[1]).count_params())\n")
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, str(model.count_params())), done.stderr[-2000:]
+
+
+def test_temporary_names_are_unique_and_name_the_writer(tmp_path, monkeypatch):
+    """Every save writes through a temporary of its own, named after the writing process."""
+    seen = []
+    real_replace = os.replace
+
+    def replace(source, target):
+        seen.append(os.path.basename(source))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    model = lecture_network()
+    model.build((None, 4))
+    for _ in range(3):
+        model.save(tmp_path / "m.glassnet")
+    assert len(set(seen)) == 3
+    assert all(name.startswith(".m.glassnet.") and f".{os.getpid()}." in name and name.endswith(".tmp")
+               for name in seen)
+    assert os.listdir(tmp_path) == ["m.glassnet"]

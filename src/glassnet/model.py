@@ -62,6 +62,7 @@ class Sequential:
         self.seed = seed
         self._rng = np.random.default_rng(seed)
         self._layers: list[Layer] = []
+        self._layer_set: set[Layer] = set()  # the same layers, so add() finds a repeat in O(1), not O(depth)
         self._input_shape: tuple[int | None, ...] | None = None
         self.built = False
         self.optimizer: optimizers_module.Optimizer | None = None
@@ -94,19 +95,20 @@ class Sequential:
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Only glassnet layers can be added to a Sequential. Received: layer={describe(layer)}")
-        if any(layer is existing for existing in self._layers):
+        if layer in self._layer_set:  # layers hash and compare by identity
             raise ValueError(f"Layer {layer.name!r} is already in this model. Received: layer={layer!r}")
         before = (self._input_shape, self.built)
         if not self._layers and self._input_shape is None and getattr(layer, "declared_input_shape", None):
             self._input_shape = layer.declared_input_shape
         self._layers.append(layer)
+        self._layer_set.add(layer)
         self.built, self._trainable = False, None
         if self._input_shape is not None:
             try:
                 self.build(self._input_shape)
             except (ValueError, TypeError):
                 # All or nothing: a layer that cannot be built is not added.
-                self._layers.pop()
+                self._layer_set.discard(self._layers.pop())
                 self._input_shape, self.built = before
                 raise
 
@@ -329,18 +331,19 @@ class Sequential:
     evaluate = training.evaluate
     predict = training.predict
 
-    def save(self, path: Any) -> None:
+    def save(self, path: Any, *, max_bytes: int | None = None) -> None:
         """Write architecture, compile settings, weights and optimizer state to one file: see
-        :mod:`glassnet.saving`. The write is atomic: a crash leaves any previous file intact."""
+        :mod:`glassnet.saving`. The write is atomic: a crash leaves any previous file intact. A file larger than
+        ``max_bytes`` (default 2 GiB, what ``load_model`` reads by default) is refused before anything is written."""
         from .saving import save_model
 
-        save_model(self, path)
+        save_model(self, path) if max_bytes is None else save_model(self, path, max_bytes=max_bytes)
 
-    def save_weights(self, path: Any) -> None:
-        """Write only the weights (safetensors), in :meth:`get_weights` order."""
+    def save_weights(self, path: Any, *, max_bytes: int | None = None) -> None:
+        """Write only the weights (safetensors), in :meth:`get_weights` order; ``max_bytes`` as in :meth:`save`."""
         from .saving import save_weights
 
-        save_weights(self, path)
+        save_weights(self, path) if max_bytes is None else save_weights(self, path, max_bytes=max_bytes)
 
     def load_weights(self, path: Any) -> None:
         """Read weights written by :meth:`save_weights` (shapes checked before anything changes)."""

@@ -69,6 +69,12 @@ class Dense(Layer):
             raise ValueError(f"Dense layer {self.name!r} expects inputs of shape (batch, features). "
                              f"Received: input_shape={tuple(input_shape)}")
         n_in = check_positive_int("input features", input_shape[-1])
+        # A constraint that cannot apply to its weight (an axis beyond the rank) fails here, before training.
+        for constraint, shape, argument in ((self.kernel_constraint, (n_in, self.units), "kernel_constraint"),
+                                            (self.bias_constraint if self.use_bias else None, (self.units,),
+                                             "bias_constraint")):
+            if constraint is not None:
+                constraint.check_weight(shape, f"{argument} of layer {self.name!r}")
         kernel = self.kernel_initializer((n_in, self.units), dtype, rng)
         self.kernel = Weight("kernel", f"{self.name}/kernel", kernel, self.kernel_regularizer, self.kernel_constraint)
         self.weights = [self.kernel]

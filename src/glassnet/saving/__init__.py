@@ -23,15 +23,25 @@ Dropout's generator state). Every object is ``{"class_name": ..., "config": {con
 Loading never runs code from the file: no pickle, no eval, no import. A class name must be a key of
 :data:`ALLOW_LIST`, which maps names to glassnet's own classes; every value has a declared type and goes
 through the class's validating constructor. The size, the header and every tensor's dtype, shape and offsets
-are checked before anything is allocated. A truncated, corrupted, oversized, hostile or other-version file
-raises :class:`~glassnet.errors.ModelFileError` (a ``ValueError``); only a path that cannot be opened raises
-``OSError``. Writes are atomic: a temporary file in the same folder, flushed and fsynced, then ``os.replace``;
-a crash leaves the previous file as it was.
+are checked before anything is allocated, and the memory asked for is the file's size. A truncated,
+corrupted, oversized, hostile or other-version file raises :class:`~glassnet.errors.ModelFileError` (a
+``ValueError``); only a path that cannot be opened raises ``OSError``. Nothing in a loaded model runs away
+later: tensors hold finite numbers only, names hold no control characters and are distinct, and an unbuilt
+model declares no more weight bytes than ``max_bytes`` (:mod:`~glassnet.saving.bounds`). The model is built
+once, in time linear in its depth.
+
+Whatever glassnet writes, glassnet reads: a save runs the loader's checks on what it is about to write, with
+the same ``max_bytes`` (default 2 GiB), and refuses with ``ValueError`` before writing anything what a load
+would refuse; for a file that is too large, the message names the ``max_bytes`` to pass to both. Writes are
+atomic (:mod:`~glassnet.saving.atomic`): a temporary file in the same folder, named after the writing
+process, flushed and fsynced, then ``os.replace``; a crash leaves the previous file as it was, and the next
+save of that file removes the temporaries of writers that no longer exist.
 
 The package: :mod:`~glassnet.saving.api` (the four functions), :mod:`~glassnet.saving.model_file` (a model's
 config and tensors, and the model rebuilt from them), :mod:`~glassnet.saving.allow_list` (the classes a file
-may name, encoded and decoded), :mod:`~glassnet.saving.container` (the safetensors bytes, the header's
-bounds, atomic writes) and :mod:`~glassnet.saving.messages` (how a refusal reads).
+may name, encoded and decoded), :mod:`~glassnet.saving.container` (the safetensors bytes and the header's
+bounds), :mod:`~glassnet.saving.bounds` (the bounds on values that act after loading),
+:mod:`~glassnet.saving.atomic` (atomic writes) and :mod:`~glassnet.saving.messages` (how a refusal reads).
 
 >>> import os, tempfile
 >>> from glassnet import Sequential, Dense, load_model
@@ -48,7 +58,8 @@ from __future__ import annotations
 
 from .allow_list import ALLOW_LIST
 from .api import load_model, load_weights, save_model, save_weights
+from .atomic import write_atomically
 from .container import FORMAT, FORMAT_VERSION, MAX_BYTES, MAX_HEADER_BYTES, SUPPORTED_VERSIONS
 
-__all__ = ["save_model", "save_weights", "load_model", "load_weights", "ALLOW_LIST", "FORMAT",
+__all__ = ["save_model", "save_weights", "load_model", "load_weights", "write_atomically", "ALLOW_LIST", "FORMAT",
            "FORMAT_VERSION", "SUPPORTED_VERSIONS", "MAX_BYTES", "MAX_HEADER_BYTES"]

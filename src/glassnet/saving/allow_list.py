@@ -22,6 +22,8 @@ from ..errors import ModelFileError
 from ..layers import Activation, ActivityRegularization, Dense, Dropout
 from ..optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from ..optimizers.schedules import ExponentialDecay
+from .bounds import _check_text
+from .container import _MAX_INT_DIGITS
 from .messages import _bad, _keys, _unsavable
 
 _KINDS = {"float": (numbers.Real, "a number"), "int": (numbers.Integral, "an integer"),
@@ -120,6 +122,8 @@ def _encode_value(kind: str, value: Any, where: str) -> Any:
         _unsavable(where, f"the file format stores {said} here", value)
     if base == "float" and not math.isfinite(value):
         _unsavable(where, "a model file holds finite numbers only", value)
+    if base == "int" and abs(value) >= 10**_MAX_INT_DIGITS:
+        _unsavable(where, f"a model file holds integers of at most {_MAX_INT_DIGITS} digits", value)
     return float(value) if base == "float" else int(value) if base == "int" else value
 
 
@@ -155,4 +159,6 @@ def _decode_value(kind: str, value: Any, where: str) -> Any:
     types, said = _KINDS[base]  # JSON gives int, float, bool and str only
     if isinstance(value, bool) != (base == "bool") or not isinstance(value, types):
         _bad(where, said + (" or null" if kind.endswith("?") else ""), value)
+    if base == "str":  # names reach summaries, History keys and terminals
+        _check_text(value, where)
     return float(value) if base == "float" else value

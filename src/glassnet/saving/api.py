@@ -1,36 +1,90 @@
 """The four entry points: :func:`save_model`, :func:`save_weights`, :func:`load_model`, :func:`load_weights`
-(``model.save`` / ``model.save_weights`` / ``glassnet.load_model`` / ``model.load_weights`` call them)."""
+(``model.save`` / ``model.save_weights`` / ``glassnet.load_model`` / ``model.load_weights`` call them).
+
+Whatever saving writes, loading reads: before writing anything, a save runs the loader's own checks on the
+header and tensors it is about to write, with the same ``max_bytes``, and refuses with ``ValueError`` what a
+load would refuse.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 
 from .._validation import check_positive_int, describe
+from ..errors import ModelFileError
 from ..model import Sequential
-from .container import MAX_BYTES, _check_path, _encode_file, _file_errors, _parse, _read, _write_atomically
+from .atomic import check_path, write_atomically
+from .bounds import _check_finite
+from .container import MAX_BYTES, _encode_header, _file_errors, _parse, _parse_header, _read
 from .messages import _bad, _keys, _Said, _short, _strings
-from .model_file import _decode_model, _model_config, _savable_structure
+from .model_file import _check_model, _decode_model, _model_config, _savable_structure
 
 
-def save_model(model: Sequential, path: str | os.PathLike) -> None:
+def _save(path: Any, kind: str, config: dict[str, Any], tensors: list[tuple[str, np.ndarray]],
+          max_bytes: int, check: Callable[[Any, dict[str, np.ndarray]], Any]) -> None:
+    """Refuse (ValueError, nothing written) a file that loading with ``max_bytes`` would refuse; else write it
+    atomically. ``check(config, tensors)`` is the loader's check of the parsed config."""
+    target = check_path(path)
+    header = _encode_header(kind, config, tensors)
+    size = len(header) + sum(array.nbytes for _, array in tensors)
+    if size > max_bytes:
+        raise ValueError(f"Cannot save to {target!r}: the file would be {size} bytes, more than max_bytes="
+                         f"{max_bytes} (what loading reads unless told otherwise). Pass max_bytes={size} or "
+                         f"more to the save and to the load. Received: max_bytes={max_bytes}")
+    try:
+        _, parsed, _, _ = _parse_header(header, size)
+        check(parsed, dict(tensors))
+    except ModelFileError as exc:
+        raise ValueError(f"Cannot save to {target!r}: loading would refuse the file, because {exc}") from exc
+    write_atomically(target, [header, *(array for _, array in tensors)])
+
+
+def save_model(model: Sequential, path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> None:
     """Write ``model`` (architecture, compile settings, weights, optimizer and generator states) to ``path``.
 
     Raises ``ValueError`` before writing anything when the model holds something a file cannot hold without
-    code: a callable learning rate, metric or regularizer, or a class outside
-    :data:`~glassnet.saving.ALLOW_LIST`.
+    code (a callable learning rate, metric or regularizer, or a class outside
+    :data:`~glassnet.saving.ALLOW_LIST`), or anything :func:`load_model` with the same ``max_bytes`` would
+    refuse: a file larger than ``max_bytes`` (default 2 GiB; the message says what to pass), a NaN or inf
+    weight or optimizer slot, a name with control characters, an integer beyond the file's bounds.
     """
+    max_bytes = check_positive_int("max_bytes", max_bytes)
     config, tensors = _model_config(model)
-    _write_atomically(path, _encode_file("model", config, tensors))
+    _save(path, "model", config, tensors, max_bytes, lambda parsed, arrays: _check_model(parsed, arrays, max_bytes))
 
 
-def save_weights(model: Sequential, path: str | os.PathLike) -> None:
-    """Write only the weights of a built ``model``, in :meth:`~glassnet.Sequential.get_weights` order."""
+def _weight_names(kind: str, config: Any, tensors: dict[str, np.ndarray]) -> list[str]:
+    """The weight tensors of a weights or model file, in get_weights order."""
+    if kind == "weights":
+        _keys(config, {"weights"}, "config")
+    elif not isinstance(config, dict) or "weights" not in config:
+        _bad("config", "an object with the key 'weights'", config)
+    names = _strings(config["weights"], "config.weights")
+    if len(set(names)) != len(names) or not set(names) <= set(tensors) or (
+            kind == "weights" and set(names) != set(tensors)):
+        _bad("config.weights", "the distinct names of the file's weight tensors", names)
+    return names
+
+
+def _check_weights_file(config: Any, tensors: dict[str, np.ndarray]) -> None:
+    for name in _weight_names("weights", config, tensors):
+        _check_finite(tensors[name], f"tensor {name!r}")
+
+
+def save_weights(model: Sequential, path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> None:
+    """Write only the weights of a built ``model``, in :meth:`~glassnet.Sequential.get_weights` order. Refused
+    (``ValueError``, nothing written) like :func:`save_model` when :func:`load_weights` would refuse the file."""
+    max_bytes = check_positive_int("max_bytes", max_bytes)
     _, weights = _savable_structure(model)
     if not model.built:
         raise ValueError(f"Cannot save the weights of a model that is not built: it has none. Received: "
                          f"model {model.name!r} with built=False")
-    _write_atomically(path, _encode_file("weights", {"weights": [w.path for w in weights]},
-                                         [(w.path, w.value) for w in weights]))
+    _save(path, "weights", {"weights": [w.path for w in weights]}, [(w.path, w.value) for w in weights],
+          max_bytes, _check_weights_file)
 
 
 def load_model(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> Sequential:
@@ -42,41 +96,38 @@ def load_model(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> Sequen
         The file. ``OSError`` if it cannot be opened; :class:`~glassnet.errors.ModelFileError` for anything
         wrong with its content.
     max_bytes : int
-        Refuse larger files before reading them (default 2 GiB).
+        Refuse larger files before reading them (default 2 GiB), and unbuilt models whose layers would build
+        more bytes of weights than this.
     """
-    source, max_bytes = _check_path(path), check_positive_int("max_bytes", max_bytes)
+    source, max_bytes = check_path(path), check_positive_int("max_bytes", max_bytes)
     blob = _read(source, max_bytes)
     with _file_errors(source):
         kind, config, tensors = _parse(blob)
         if kind != "model":
             _bad("the file's kind", "'model' (this file holds only weights: load it into a model of the same "
                  "architecture with model.load_weights(path))", kind)
-        return _decode_model(config, tensors)
+        return _decode_model(config, tensors, max_bytes)
 
 
 def load_weights(model: Sequential, path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> None:
     """Put the weights of a file from :meth:`~glassnet.Sequential.save_weights` (or ``save``) into a built
-    ``model``, in order. Count and shapes are checked before any weight changes; layer names may differ."""
+    ``model``, in order. Count, shapes and values (finite in the model's dtype) are checked before any weight
+    changes; layer names may differ."""
     if not isinstance(model, Sequential):
         raise TypeError(f"Argument `model` must be a glassnet Sequential. Received: model={describe(model)}")
     if not model.built:
         raise ValueError("load_weights() needs a built model: call model.build((None, features)) first. "
                          f"Received: model {model.name!r} with built=False")
-    source, max_bytes = _check_path(path), check_positive_int("max_bytes", max_bytes)
+    source, max_bytes = check_path(path), check_positive_int("max_bytes", max_bytes)
     blob = _read(source, max_bytes)
     with _file_errors(source):
         kind, config, tensors = _parse(blob)
-        if kind == "weights":
-            _keys(config, {"weights"}, "config")
-        elif not isinstance(config, dict) or "weights" not in config:
-            _bad("config", "an object with the key 'weights'", config)
-        names = _strings(config["weights"], "config.weights")
-        if len(set(names)) != len(names) or not set(names) <= set(tensors) or (
-                kind == "weights" and set(names) != set(tensors)):
-            _bad("config.weights", "the distinct names of the file's weight tensors", names)
+        names = _weight_names(kind, config, tensors)
         own = model.weights
         theirs = [tensors[n].shape for n in names]
         if theirs != [w.shape for w in own]:
             _bad("the file's weights", f"{len(own)} arrays of shapes {[w.shape for w in own]} to fit model "
                  f"{model.name!r}", _Said(f"{len(theirs)} arrays of shapes {_short(theirs)}"))
+        for name, weight in zip(names, own):
+            _check_finite(tensors[name], f"tensor {name!r} (for weight {weight.path!r})", weight.dtype)
         model.set_weights([tensors[n] for n in names])

@@ -1,7 +1,6 @@
-"""The safetensors container: the bytes of a file, its header's bounds, atomic writes (format: see
-:mod:`glassnet.saving`).
+"""The safetensors container: the bytes of a file and its header's bounds (format: see :mod:`glassnet.saving`).
 
-Writing turns a config (JSON) and named arrays into the file's bytes and replaces the file atomically.
+Writing turns a config (JSON) and named arrays into the file's header; the arrays' bytes follow it as they are.
 Reading checks the size, the header and every tensor's dtype, shape and offsets before anything is allocated,
 and returns the file's kind, its config (parsed JSON, not yet checked) and read-only views of its tensors.
 """
@@ -12,7 +11,6 @@ import contextlib
 import json
 import math
 import os
-import secrets
 import stat
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +18,6 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from .._validation import describe
 from ..errors import ModelFileError
 from .messages import _bad, _int, _Said, _short
 
@@ -33,71 +30,29 @@ _MAX_RANK, _MAX_DIM, _MAX_INT_DIGITS = 8, 2**40, 40
 
 
 # --- writing -----------------------------------------------------------------------------------------------
-def _encode_file(kind: str, config: dict[str, Any], tensors: list[tuple[str, np.ndarray]]) -> bytes:
+def _encode_header(kind: str, config: dict[str, Any], tensors: list[tuple[str, np.ndarray]]) -> bytes:
+    """The first part of the file: 8 bytes of header length, then the header. The tensors' bytes follow it,
+    in the order of ``tensors`` (:func:`glassnet.saving.atomic.write_atomically` writes arrays as they are)."""
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind,
                 "config": json.dumps(config, separators=(",", ":"), allow_nan=False)}
     header: dict[str, Any] = {"__metadata__": metadata}
-    chunks, offset = [], 0
+    offset = 0
     for name, array in tensors:
-        data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
         header[name] = {"dtype": _CODES[array.dtype.name], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
+                        "data_offsets": [offset, offset + array.nbytes]}
+        offset += array.nbytes
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
     text += b" " * (-len(text) % 8)  # safetensors pads the header so the data starts 8-byte aligned
     if len(text) > MAX_HEADER_BYTES:
         raise ValueError(f"Cannot save: the header would exceed {MAX_HEADER_BYTES} bytes, more than "
                          f"load_model reads. Received: a header of {len(text)} bytes")
-    return b"".join([len(text).to_bytes(8, "little"), text, *chunks])
-
-
-def _check_path(path: Any) -> str:
-    if not isinstance(path, (str, bytes, os.PathLike)):
-        raise TypeError(f"Argument `path` must be a str or os.PathLike. Received: path={describe(path)}")
-    text = os.fsdecode(os.fspath(path))
-    if not text:
-        raise ValueError("Argument `path` must be a file path. Received: path=''")
-    return text
-
-
-def _write_atomically(path: Any, blob: bytes) -> None:
-    """Write ``blob`` to a new file beside ``path``, flush and fsync it, then ``os.replace`` it over ``path``:
-    a crash at any moment leaves either the old file or the new one, never a mix. The temporary file is
-    removed on any error."""
-    target = os.path.realpath(_check_path(path))  # through a symlink: replace the file it points to
-    folder, base = os.path.split(target)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        temporary = os.path.join(folder, f".{base}.{secrets.token_hex(8)}.tmp")
-        try:
-            fd = os.open(temporary, flags, 0o666)  # 0o666 minus the umask, as open(path, "wb") would give
-            break
-        except FileExistsError:
-            continue
-    try:
-        with open(fd, "wb") as handle:
-            with contextlib.suppress(FileNotFoundError):
-                os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))  # keep an existing file's mode
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable; directories cannot be opened on Windows
-        directory = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+    return len(text).to_bytes(8, "little") + text
 
 
 # --- reading and checking a file ------------------------------------------------------------------------
-def _read(source: str, max_bytes: int) -> bytes:
-    """The file's bytes, once it is known to be a regular file of at most ``max_bytes`` bytes."""
+def _read(source: str, max_bytes: int) -> bytearray:
+    """The file's bytes, once it is known to be a regular file of at most ``max_bytes`` bytes. Memory is
+    asked for the file's size, not for ``max_bytes``."""
     # O_NONBLOCK: opening a FIFO must not wait for a writer; it is then refused as not a regular file.
     fd = os.open(source, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
     try:
@@ -109,13 +64,22 @@ def _read(source: str, max_bytes: int) -> bytes:
             raise ModelFileError(f"Cannot load {source!r}: the file must be at most max_bytes={max_bytes} "
                                  "bytes (pass a larger max_bytes= if you trust it). Received: "
                                  f"{info.st_size} bytes")
-        with open(fd, "rb", closefd=False) as handle:
-            blob = handle.read(max_bytes + 1)
+        blob, filled = bytearray(info.st_size), 0
+        with open(fd, "rb", buffering=0, closefd=False) as handle:
+            view = memoryview(blob)
+            while filled < len(blob):  # one read returns at most about 2 GiB (Linux)
+                count = handle.readinto(view[filled:])
+                if not count:
+                    break
+                filled += count
+            view.release()
+            more = handle.read(1)
     finally:
         os.close(fd)
-    if len(blob) > max_bytes:
-        raise ModelFileError(f"Cannot load {source!r}: the file grew past max_bytes={max_bytes} while being "
-                             f"read. Received: more than {max_bytes} bytes")
+    if more:
+        raise ModelFileError(f"Cannot load {source!r}: the file must keep its size while it is read. "
+                             f"Received: more than the {info.st_size} bytes it had when opened")
+    del blob[filled:]  # it shrank while being read: what is there is checked as it is
     return blob
 
 
@@ -156,17 +120,18 @@ def _json(text: str, what: str) -> Any:
                              "nesting") from exc
 
 
-def _parse(blob: bytes) -> tuple[str, Any, dict[str, np.ndarray]]:
-    """Check the container; return its kind, its config (parsed JSON) and read-only views of its tensors."""
-    if len(blob) < 8:
-        _bad("the file", "a safetensors file: 8 bytes of header length, then the header",
-             _Said(f"{len(blob)} bytes"))
+def _parse_header(blob: bytes | bytearray, size: int) -> tuple[str, Any, dict[str, tuple[Any, tuple, int]], int]:
+    """Check the header of a file of ``size`` bytes whose first bytes are ``blob``: return its kind, its config
+    (parsed JSON, not yet checked), each tensor's (dtype, shape, begin) and where the data starts. Saving runs
+    it on the header it is about to write, so a file that load_model would refuse is never written."""
+    if size < 8:
+        _bad("the file", "a safetensors file: 8 bytes of header length, then the header", _Said(f"{size} bytes"))
     length = int.from_bytes(blob[:8], "little")
-    if length > min(len(blob) - 8, MAX_HEADER_BYTES):
-        _bad("the header length (the first 8 bytes)", f"at most {min(len(blob) - 8, MAX_HEADER_BYTES)} (the "
+    if length > min(size - 8, MAX_HEADER_BYTES):
+        _bad("the header length (the first 8 bytes)", f"at most {min(size - 8, MAX_HEADER_BYTES)} (the "
              f"rest of the file, and at most {MAX_HEADER_BYTES})", length)
     try:
-        text = blob[8:8 + length].decode("utf-8")
+        text = str(memoryview(blob)[8:8 + length], "utf-8")  # decoded in place: no copy of the header
     except UnicodeDecodeError as exc:
         raise ModelFileError("The header must be UTF-8 text. Received: an invalid byte at "
                              f"{exc.start}") from exc
@@ -184,7 +149,7 @@ def _parse(blob: bytes) -> tuple[str, Any, dict[str, np.ndarray]]:
             "model", "weights") or not isinstance(metadata["config"], str):
         _bad("__metadata__", "{format, format_version, kind: 'model' or 'weights', config: JSON text}",
              metadata)
-    data_start, size = 8 + length, len(blob) - 8 - length
+    data_start = 8 + length
     spans, tensors = [], {}
     for name, entry in header.items():
         where = f"tensor {name!r}"
@@ -199,7 +164,7 @@ def _parse(blob: bytes) -> tuple[str, Any, dict[str, np.ndarray]]:
         shape = tuple(_int(d, f"{where}.shape", 0, _MAX_DIM) for d in shape)
         if not isinstance(offsets, list) or len(offsets) != 2:
             _bad(f"{where}.data_offsets", "[begin, end]", offsets)
-        begin, end = (_int(offset, f"{where}.data_offsets", 0, size + 1) for offset in offsets)
+        begin, end = (_int(offset, f"{where}.data_offsets", 0, size - data_start + 1) for offset in offsets)
         if end - begin != math.prod(shape) * dtype.itemsize:
             _bad(f"{where}.data_offsets", f"{math.prod(shape) * dtype.itemsize} bytes apart for {shape} "
                  f"{entry['dtype']}", offsets)
@@ -211,12 +176,20 @@ def _parse(blob: bytes) -> tuple[str, Any, dict[str, np.ndarray]]:
             _bad(f"tensor {name!r}.data_offsets", f"to start at byte {position}, where the previous tensor "
                  "ends", [begin, end])
         position = end
-    if position != size:
+    if data_start + position != size:
         _bad("the file", f"{data_start + position} bytes long, where its last tensor ends",
-             _Said(f"{len(blob)} bytes"))
-    views = {name: np.frombuffer(blob, dtype, math.prod(shape), data_start + begin).reshape(shape)
-             for name, (dtype, shape, begin) in tensors.items()}
-    return metadata["kind"], _json(metadata["config"], "The config"), views
+             _Said(f"{size} bytes"))
+    return metadata["kind"], _json(metadata["config"], "The config"), tensors, data_start
+
+
+def _parse(blob: bytearray) -> tuple[str, Any, dict[str, np.ndarray]]:
+    """Check the container; return its kind, its config (parsed JSON) and read-only views of its tensors."""
+    kind, config, table, data_start = _parse_header(blob, len(blob))
+    views = {}
+    for name, (dtype, shape, begin) in table.items():
+        views[name] = np.frombuffer(blob, dtype, math.prod(shape), data_start + begin).reshape(shape)
+        views[name].flags.writeable = False
+    return kind, config, views
 
 
 @contextlib.contextmanager

@@ -2,8 +2,11 @@
 from a checked config and tensors (loading), weights, compile settings, optimizer and generator states
 included. The keys of the config are described in :mod:`glassnet.saving`.
 
-Loading checks the whole config and the tensors against each other before it builds anything; restoring
-writes into the new model's arrays in place (weights and optimizer slots are views of flat arrays).
+Loading is two steps. :func:`_check_model` checks the whole config and the tensors against each other and
+returns a :class:`_Plan`, allocating nothing but the small configuration objects; saving runs it too, on what
+it is about to write. :func:`_build_model` then builds the model once (not layer by layer: that rebuilt the
+flat parameters after every layer, quadratic in the depth) and writes the file's values into its arrays in
+place (weights and optimizer slots are views of flat arrays).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ..layers import Dense, Input
 from ..model import Sequential
 from ..regularization import CompileRegularization
 from .allow_list import _decode, _decode_value, _encode, _encode_value
+from .bounds import _check_declared_bytes, _check_distinct, _check_finite
 from .container import _MAX_DIM
 from .messages import _bad, _int, _keys, _Said, _short, _strings, _unsavable
 
@@ -39,10 +43,11 @@ def _savable_structure(model: Sequential) -> tuple[int | None, list[Any]]:
         raise ValueError("Cannot save a model that is half built (some layers built, the model not). Build "
                          f"it with model.build((None, features)). Received: model.built={model.built}")
     weights = model.weights
-    repeated = sorted(path for path, n in Counter(w.path for w in weights).items() if n > 1)
+    repeated = sorted(name for name, n in Counter(layer.name for layer in model.layers).items() if n > 1)
     if repeated:
         raise ValueError("Cannot save a model whose layers share a name: the file keys weights by '<layer "
-                         f"name>/<weight>'. Give each layer its own name. Received: repeated {repeated}")
+                         "name>/<weight>' and History by layer name. Give each layer its own name. Received: "
+                         f"repeated {repeated}")
     frozen = [w.path for w in weights if not w.trainable]
     if frozen:
         raise ValueError(f"Cannot save weights with trainable=False (not supported yet). Received: {frozen}")
@@ -108,18 +113,27 @@ def _rng_state(data: Any, where: str) -> dict[str, Any]:
     return data
 
 
-def _expected_weights(layers: list[Any], features: int | None) -> list[tuple[str, tuple[int, ...]]]:
-    """(path, shape) of each weight these layers build for ``features`` inputs, in get_weights order —
-    from the configuration alone, so a file's tensors are checked before anything is allocated. Mirrors
-    Dense.build; the other allow-listed layers have no weights and keep the width."""
-    expected = []
-    for layer in layers if features is not None else []:
-        if isinstance(layer, Dense):
-            expected.append((f"{layer.name}/kernel", (features, layer.units)))
-            if layer.use_bias:
-                expected.append((f"{layer.name}/bias", (layer.units,)))
-            features = layer.units
-    return expected
+def _declared_weights(layers: list[Any], features: int) -> list[tuple[str, tuple[int, ...]]]:
+    """(path, shape) of each weight these layers build for ``features`` inputs, in get_weights order — from the
+    configuration alone, so a file's tensors are checked before anything is allocated. Mirrors Dense.build,
+    with its check of each constraint against its weight; the other allow-listed layers have no weights and
+    keep the width."""
+    declared = []
+    for index, layer in enumerate(layers):
+        if not isinstance(layer, Dense):
+            continue
+        weights = [("kernel", (features, layer.units), layer.kernel_constraint)]
+        if layer.use_bias:
+            weights.append(("bias", (layer.units,), layer.bias_constraint))
+        for name, shape, constraint in weights:
+            if constraint is not None:
+                try:
+                    constraint.check_weight(shape, f"{name}_constraint of layer {layer.name!r}")
+                except ValueError as exc:
+                    raise ModelFileError(f"`config.model.layers[{index}]` (Dense) cannot be built: {exc}") from exc
+            declared.append((f"{layer.name}/{name}", shape))
+        features = layer.units
+    return declared
 
 
 def _compile_regularization(data: Any, where: str) -> CompileRegularization:
@@ -209,10 +223,35 @@ def _check_tensors(tensors: dict[str, np.ndarray], expected: dict[str, tuple[int
         if found.shape != shape or found.dtype.name != dtype:
             _bad(f"tensor {name!r}", f"{dtype} of shape {shape}",
                  _Said(f"{found.dtype.name} of shape {found.shape}"))
+        _check_finite(found, f"tensor {name!r}")
 
 
-def _decode_model(config: Any, tensors: dict[str, np.ndarray]) -> Sequential:
-    """Check the whole config and the tensors against each other, then build the model (module docstring)."""
+def _check_last_fit(last_fit: Any) -> dict[str, int] | None:
+    """null, or what fit records: ``{"n_samples": m, "batch_size": B}``, both ≥ 1."""
+    if last_fit is None:
+        return None
+    _keys(last_fit, {"n_samples", "batch_size"}, "config.state.last_fit")
+    return {key: _int(value, f"config.state.last_fit.{key}", 1) for key, value in last_fit.items()}
+
+
+@dataclass
+class _Plan:
+    """A model file's config, checked against its tensors: everything :func:`_build_model` needs."""
+
+    name: str
+    dtype: str | None
+    seed: int | None
+    features: int | None
+    layers: list[Any]
+    paths: list[str]
+    last_fit: dict[str, int] | None
+    model_rng: dict[str, Any]
+    layer_rngs: list[dict[str, Any] | None]
+    training: _Training | None
+
+
+def _check_model(config: Any, tensors: dict[str, np.ndarray], max_bytes: int) -> _Plan:
+    """Check the whole config and the tensors against each other (module docstring); build nothing."""
     _keys(config, {"weights", "model", "compile", "state"}, "config")
     spec = _keys(config["model"], {"name", "dtype", "seed", "input_features", "layers"}, "config.model")
     name = _decode_value("str", spec["name"], "config.model.name")
@@ -224,19 +263,20 @@ def _decode_model(config: Any, tensors: dict[str, np.ndarray]) -> Sequential:
     if not isinstance(spec["layers"], list):
         _bad("config.model.layers", "a list", spec["layers"])
     layers = [_decode("layer", item, f"config.model.layers[{i}]") for i, item in enumerate(spec["layers"])]
+    _check_distinct((layer.name for layer in layers), "config.model.layers")
     built = features is not None and bool(layers)
     if dtype not in ("float32", "float64") and (built or dtype is not None):
         _bad("config.model.dtype", "'float32' or 'float64'" + ("" if built else " or null"), dtype)
-    expected = _expected_weights(layers, features)
+    declared = _declared_weights(layers, features or 1)
+    if not built:  # NOTE: null dtype builds as floatx() later; count 8 bytes, the widest it can be
+        _check_declared_bytes([shape for _, shape in declared], 8 if dtype is None else np.dtype(dtype).itemsize,
+                              max_bytes)
+    expected = declared if built else []
     paths = [path for path, _ in expected]
-    if _strings(config["weights"], "config.weights") != paths or len(set(paths)) != len(paths):
-        _bad("config.weights", f"the {len(paths)} distinct weight paths the layers build", config["weights"])
+    if _strings(config["weights"], "config.weights") != paths:
+        _bad("config.weights", f"the {len(paths)} weight paths the layers build", config["weights"])
     state = _keys(config["state"], {"last_fit", "rng", "layer_rngs", "optimizer"}, "config.state")
-    last_fit = state["last_fit"]
-    if last_fit is not None and not isinstance(last_fit, dict):
-        _bad("config.state.last_fit", "null or an object of integers", last_fit)
-    for key, value in (last_fit or {}).items():
-        _int(value, f"config.state.last_fit.{key}")
+    last_fit = _check_last_fit(state["last_fit"])
     model_rng, layer_rngs = _decode_rngs(state, layers)
     training = _decode_training(config["compile"], state["optimizer"], paths, built)
     expected_tensors = dict(expected)
@@ -245,24 +285,34 @@ def _decode_model(config: Any, tensors: dict[str, np.ndarray]) -> Sequential:
         expected_tensors.update({f"optimizer/{i}/{slot}": shape for i, (_, shape) in enumerate(expected)
                                  for slot in slot_names})
     _check_tensors(tensors, expected_tensors, dtype)
+    return _Plan(name, dtype, seed, features, layers, paths, last_fit, model_rng, layer_rngs, training)
 
-    # Everything is checked: build. The allocations are the sizes of the file's own tensors. The initial
-    # values are overwritten by the file's, so an initializer's overflow warning would only be noise.
+
+def _build_model(plan: _Plan, tensors: dict[str, np.ndarray]) -> Sequential:
+    """The model of a checked plan, built once; the allocations are the sizes of the file's own tensors."""
+    first = plan.layers or ([Input((plan.features,))] if plan.features is not None else [])
     try:
+        # The initial values are overwritten by the file's: an initializer's overflow warning is only noise.
         with np.errstate(all="ignore"):
-            model = Sequential(([Input((features,))] if features is not None else []) + layers, name=name,
-                               dtype=dtype, seed=seed)
+            model = Sequential(first, name=plan.name, dtype=plan.dtype, seed=plan.seed)
+            if plan.layers and plan.features is not None:
+                model.build((None, plan.features))
     except (ValueError, TypeError) as exc:
         raise ModelFileError(f"`config.model` was refused by Sequential(): {exc}") from exc
-    model.set_weights([tensors[path] for path in paths])
-    if training is not None:
-        _restore_training(model, training, tensors)
-    model.last_fit = None if last_fit is None else dict(last_fit)
-    model._rng.bit_generator.state = model_rng  # after building, which drew from it
-    for layer, data in zip(model.layers, layer_rngs):
+    model.set_weights([tensors[path] for path in plan.paths])
+    if plan.training is not None:
+        _restore_training(model, plan.training, tensors)
+    model.last_fit = plan.last_fit
+    model._rng.bit_generator.state = plan.model_rng  # after building, which drew from it
+    for layer, data in zip(model.layers, plan.layer_rngs):
         if data is not None:
             layer._own_rng.bit_generator.state = data
     return model
+
+
+def _decode_model(config: Any, tensors: dict[str, np.ndarray], max_bytes: int) -> Sequential:
+    """The model a file describes: checked whole first, then built."""
+    return _build_model(_check_model(config, tensors, max_bytes), tensors)
 
 
 def _restore_training(model: Sequential, training: _Training, tensors: dict[str, np.ndarray]) -> None:
