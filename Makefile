@@ -3,14 +3,26 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
-# The machines keep a CPU wheel of torch 2.13.0 here; elsewhere pip falls back to the index.
-WHEELS := $(wildcard /opt/wheels)
-PIPFLAGS := --disable-pip-version-check --quiet $(if $(WHEELS),--find-links $(WHEELS))
+# Where pip finds wheels (e.g. the machine's CPU wheel of torch 2.13.0) is pip's own configuration, not ours.
+PIPFLAGS := --disable-pip-version-check --quiet
+# The core set's venv for the fast inner loop (make test-core).
+CORE_VENV := .venv-core
+# The lock tool: the .txt files in requirements/ are generated from the .in files by pip-compile (make lock).
+LOCK := $(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-find-links --no-emit-index-url \
+        --no-emit-trusted-host
 
-.PHONY: test demo bench fuzz clean
+.PHONY: test test-core demo bench fuzz lock clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
+
+$(CORE_VENV)/bin/python:
+	$(PYTHON) -m venv $(CORE_VENV)
+
+$(CORE_VENV)/.core-installed: requirements/core.txt pyproject.toml | $(CORE_VENV)/bin/python
+	$(CORE_VENV)/bin/python -m pip install $(PIPFLAGS) -r requirements/core.txt
+	$(CORE_VENV)/bin/python -m pip install $(PIPFLAGS) --no-deps -e .
+	touch $@
 
 $(VENV)/.test-installed: requirements/test.txt pyproject.toml | $(VENV)/bin/python
 	$(PIP) install $(PIPFLAGS) -r requirements/test.txt
@@ -24,6 +36,15 @@ $(VENV)/.demo-installed: requirements/demo.txt pyproject.toml | $(VENV)/bin/pyth
 
 test: $(VENV)/.test-installed
 	$(PY) -m pytest src tests
+
+# The fast inner loop: every test that needs only the core set (NumPy, pytest, hypothesis), in a venv of that set.
+test-core: $(CORE_VENV)/.core-installed
+	$(CORE_VENV)/bin/python -m pytest --core -p no:cacheprovider src tests
+
+# Regenerate the pinned .txt sets from the .in files (the test set first: the others are resolved inside it).
+lock: $(VENV)/.test-installed
+	$(PIP) install $(PIPFLAGS) pip-tools==7.6.2
+	cd requirements && ../$(LOCK) -o test.txt test.in && ../$(LOCK) -o core.txt core.in && ../$(LOCK) -o demo.txt demo.in
 
 demo: $(VENV)/.demo-installed
 	$(VENV)/bin/glassnet demo
@@ -39,4 +60,4 @@ fuzz: $(VENV)/.test-installed
 	$(PY) fuzz/fuzz_loader.py --examples 10000
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CORE_VENV) .pytest_cache .hypothesis

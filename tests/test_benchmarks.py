@@ -5,6 +5,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.peers  # the benchmarks run the peers
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 

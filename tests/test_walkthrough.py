@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+pytestmark = pytest.mark.peers  # the walkthrough loads scikit-learn's breast-cancer data
 
 ROOT = Path(__file__).resolve().parents[1]
 
