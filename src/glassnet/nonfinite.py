@@ -32,10 +32,14 @@ if TYPE_CHECKING:
     from .model import Sequential
 
 ON_NONFINITE = ("raise", "warn", "ignore")
+_add_reduce = np.add.reduce
 
 
 def all_finite(array: np.ndarray) -> bool:
-    if math.isfinite(float(array.sum())):
+    """True when every entry of ``array`` is finite: one sum (``np.add.reduce`` over all axes, without
+    ``ndarray.sum``'s Python wrapper: this runs several times per step), and the per-entry check only when that
+    sum is not finite."""
+    if math.isfinite(_add_reduce(array, axis=None)):
         return True
     return bool(np.isfinite(array).all())
 
