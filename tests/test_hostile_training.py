@@ -28,6 +28,7 @@ import pytest
 import glassnet
 from glassnet import (SGD, Adagrad, Adam, AdamW, Dense, LambdaCallback, ModelFileError, NonFiniteError, RMSprop,
                       Sequential)
+from glassnet.batching import RowGatherer
 from glassnet.constraints import Constraint
 from glassnet.optimizers import ExponentialDecay, LearningRateSchedule
 
@@ -123,6 +124,36 @@ def test_copy_on_write_edits_are_what_fit_trains_on(saved, outcome, shuffle):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(mapped, edited)
     outcome("nothing lost")
+
+
+def test_edits_through_a_shared_writable_mapping_are_what_fit_trains_on(saved, outcome):
+    path, _, y = saved
+    mapped = np.load(path, mmap_mode="r+")
+    mapped[::5] = -1.5  # written to the page cache, which the descriptor the rows are read from sees too
+    edited = np.array(mapped)
+    on_map, in_memory = make_model("adam", features=5), make_model("adam", features=5)
+    on_map.fit(mapped, y, batch_size=16, epochs=2, verbose=0, seed=3)
+    in_memory.fit(edited, y, batch_size=16, epochs=2, verbose=0, seed=3)
+    for a, b in zip(on_map.get_weights(), in_memory.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(mapped, edited)
+    outcome("nothing lost")
+
+
+def test_shuffled_rows_come_from_the_mapped_file_only_when_it_is_still_the_same_file(saved):
+    """The bounded-memory path (preadv from a descriptor) stays in use for a shared mapping of an unchanged
+    file; a copy-on-write mapping or a replaced file is read through the mapping."""
+    path, x, _ = saved
+    with RowGatherer(np.load(path, mmap_mode="r")[: len(x) // 2]) as shared:
+        assert shared.fd is not None
+        np.testing.assert_array_equal(shared.take(np.array([7, 3, 99])), x[[7, 3, 99]])
+    with RowGatherer(np.load(path, mmap_mode="c")) as private:
+        assert private.fd is None
+    mapped = np.load(path, mmap_mode="r")
+    np.save(path.with_name("other.npy"), x)
+    os.replace(path.with_name("other.npy"), path)
+    with RowGatherer(mapped) as replaced:
+        assert replaced.fd is None
 
 
 @pytest.mark.parametrize("fault", ["replaced", "deleted"])
@@ -359,7 +390,7 @@ def adamw_file(tmp_path):
     return tmp_path / "m.glassnet"
 
 
-@pytest.mark.parametrize("pattern", ["(a+)+$", "(a|aa)*!", "a{1,40}b", ".*bias", "(?=a)", r"\w+"])
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(a|aa)*!", "a{1,40}b", ".*bias", "(?=a)", r"\w+", "a" * 10_001])
 def test_a_file_may_not_carry_a_regular_expression(adamw_file, outcome, pattern):
     hostile = with_exclusion(lambda state: state.update(exclude_pattern=pattern), adamw_file,
                              adamw_file.with_name("hostile.glassnet"))
