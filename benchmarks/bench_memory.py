@@ -2,9 +2,14 @@
 RSS, and samples per second that stay flat from 10k to 1M rows.
 
 Run:  .venv/bin/python benchmarks/bench_memory.py [--rows 10000000] [--scaling 10000,100000,1000000]
+                                                 [--mmap-mode r]
 
 The memory run happens in a fresh subprocess, so its peak RSS (ru_maxrss) counts only that run: Python, NumPy,
 glassnet, y, the shuffle order and the resident part of the mapped file.
+
+``--mmap-mode c`` measures a copy-on-write mapping instead: its pages are never released (they may hold the
+user's edits) and shuffled rows are read through the mapping, so its peak RSS grows with the file — the price
+of never losing an edit (glassnet.batching).
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ import json, sys, time
 import numpy as np
 from glassnet import L2, Dense, Sequential
 
-x = np.load(sys.argv[1], mmap_mode="r")
-y = np.load(sys.argv[2], mmap_mode="r")
+x = np.load(sys.argv[1], mmap_mode=sys.argv[4])
+y = np.load(sys.argv[2], mmap_mode=sys.argv[4])
 model = Sequential([Dense(25, "relu", kernel_regularizer=L2(0.01)), Dense(15, "relu", kernel_regularizer=L2(0.01)),
                     Dense(1, "sigmoid", kernel_regularizer=L2(0.01))], seed=0)
 model.compile("adam", "binary_crossentropy")
@@ -62,13 +67,14 @@ def write_npy(path: Path, rows: int, features: int, seed: int = 0) -> tuple[Path
     return x_path, y_path
 
 
-def memory_run(rows: int, batch_size: int = 32) -> dict:
+def memory_run(rows: int, batch_size: int = 32, mmap_mode: str = "r") -> dict:
     with tempfile.TemporaryDirectory() as folder:
         x_path, y_path = write_npy(Path(folder), rows, 30)
-        out = subprocess.run([sys.executable, "-c", CHILD, str(x_path), str(y_path), str(batch_size)],
+        out = subprocess.run([sys.executable, "-c", CHILD, str(x_path), str(y_path), str(batch_size), mmap_mode],
                              capture_output=True, text=True, check=True)
         result = json.loads(out.stdout.strip().splitlines()[-1])
     result["file_mb"] = rows * 30 * 4 / 2**20
+    result["mmap_mode"] = mmap_mode
     result["fit_samples_per_second"] = rows * 0.9 / result["fit_seconds"]
     return result
 
@@ -102,11 +108,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--scaling", default="10000,100000,1000000")
+    parser.add_argument("--mmap-mode", choices=["r", "c"], default="r",
+                        help="'r' shared read-only (the target), 'c' copy-on-write")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--docs", action="store_true", help="append the result to docs/benchmarks.md")
     args = parser.parse_args(argv)
-    memory = memory_run(args.rows)
-    print(f"memory-mapped x: {memory['rows']:,}×30 float32 ({memory['file_mb']:,.0f} MB); fit 1 epoch "
+    memory = memory_run(args.rows, mmap_mode=args.mmap_mode)
+    print(f"memory-mapped x (mmap_mode={args.mmap_mode!r}): {memory['rows']:,}×30 float32 "
+          f"({memory['file_mb']:,.0f} MB); fit 1 epoch "
           f"(validation_split=0.1) {memory['fit_samples_per_second']:,.0f} samples/s, predict "
           f"{memory['rows'] / memory['predict_seconds']:,.0f} rows/s; peak RSS {memory['peak_rss_mb']:.0f} MB "
           f"(target ≤ 300 MB)")

@@ -1,18 +1,21 @@
-"""Catch NaN/inf during training at the first place it appears, and keep the last finite weights.
+"""Catch NaN/inf during training at the first place it appears, and keep the last finite state.
 
 Each training step is checked in the order the numbers are made:
 
 1. the loss parts (data loss, each penalty term) — before backward;
 2. each weight's gradient, data part and penalty part — before the optimizer touches anything;
-3. the weights after the update (an update can overflow even from finite gradients).
+3. the weights and the optimizer's slots after the update: an update can overflow even from finite gradients,
+   and a slot can overflow while the weights stay finite — RMSprop's and Adagrad's g² (or Adam's v) become inf
+   for |g| > 1.8e19 in float32, after which Δ = lr·g/√inf = 0 freezes the weight for good.
 
-A failed check raises :class:`~glassnet.errors.NonFiniteError` naming the part, layer and weight; ``fit`` adds
-the epoch and batch, puts back the weights from before the step (so nothing is lost), then raises or warns as
-``on_nonfinite`` says. The optimizer's moment estimates may have advanced by that one step; they hold no NaN,
-because the gradients fed to them were finite.
+A failed check raises :class:`~glassnet.errors.NonFiniteError` naming the part, layer and weight (and the slot);
+``fit`` adds the epoch and batch, puts back everything the step changed — the weights, the optimizer's slots and
+its step count, from :class:`StepBackup` — so nothing is lost and a later ``fit`` starts from finite state, then
+raises or warns as ``on_nonfinite`` says.
 
-The checks use one sum per array: a sum is finite exactly when every entry is, except for an overflow of a sum of
-~1e38-sized finite values, in which case the per-entry check runs and decides.
+The checks use one sum per array (θ, and the optimizer's one block of slots): a sum is finite exactly when
+every entry is, except for an overflow of a sum of ~1e38-sized finite values, in which case the per-entry check
+runs and decides.
 """
 
 from __future__ import annotations
@@ -29,10 +32,14 @@ if TYPE_CHECKING:
     from .model import Sequential
 
 ON_NONFINITE = ("raise", "warn", "ignore")
+_add_reduce = np.add.reduce
 
 
 def all_finite(array: np.ndarray) -> bool:
-    if math.isfinite(float(array.sum())):
+    """True when every entry of ``array`` is finite: one sum (``np.add.reduce`` over all axes, without
+    ``ndarray.sum``'s Python wrapper: this runs several times per step), and the per-entry check only when that
+    sum is not finite."""
+    if math.isfinite(_add_reduce(array, axis=None)):
         return True
     return bool(np.isfinite(array).all())
 
@@ -75,30 +82,55 @@ def check_gradients(model: Sequential) -> None:
                                          layer=layer.name, weight=name, part=f"{part} gradient")
 
 
-class WeightBackup:
-    """Copies of the weights from before a step, refreshed in place (no allocation per step): one copy of the
-    model's flat θ when the weights are its views, else one per weight."""
+class StepBackup:
+    """Copies of everything a training step changes, taken before it and refreshed in place (no allocation per
+    step): the weights (one copy of the model's flat θ when the weights are its views, else one per weight), the
+    optimizer's slot arrays (one block when it steps flat: :meth:`~glassnet.optimizers.Optimizer.state_arrays`)
+    and its step count. :meth:`restore` puts them all back after a refused or interrupted step."""
 
     def __init__(self, model: Sequential):
         self.weights = model.weights
+        self.optimizer = model.optimizer
         params = model.flat_parameters() if model.built else None
-        self.flat = params.theta if params is not None and params.valid_for(self.weights) else None
-        self.copies = [self.flat.copy()] if self.flat is not None else [w.value.copy() for w in self.weights]
-        self.targets = [self.flat] if self.flat is not None else [w.value for w in self.weights]
+        flat = params.theta if params is not None and params.valid_for(self.weights) else None
+        self.weight_arrays = [flat] if flat is not None else [w.value for w in self.weights]
+        self._follow_optimizer()
+
+    def _follow_optimizer(self) -> None:
+        """Copies for the optimizer's current state arrays (again when it rebuilt them for other weights)."""
+        self.state = self.optimizer.state_arrays()
+        self.targets = self.weight_arrays + self.state
+        self.copies = [target.copy() for target in self.targets]
+        self.iterations = self.optimizer.iterations
 
     def save(self) -> None:
+        if self.optimizer.state_arrays() is not self.state:
+            self._follow_optimizer()
         for target, copy in zip(self.targets, self.copies):
             np.copyto(copy, target)
+        self.iterations = self.optimizer.iterations
 
     def restore(self) -> None:
         for target, copy in zip(self.targets, self.copies):
             np.copyto(target, copy)
+        self.optimizer.iterations = self.iterations
 
     def check_updated(self) -> None:
-        if all(all_finite(target) for target in self.targets):
+        """Raise NonFiniteError when the step made a weight or an optimizer slot NaN/inf."""
+        for target in self.targets:
+            if not all_finite(target):
+                break
+        else:
             return
         for weight in self.weights:
             if not all_finite(weight.value):
                 layer, name = weight.path.rsplit("/", 1)
                 raise NonFiniteError(f"the update made weight {weight.path} NaN/inf (the step overflowed: "
                                      "is the learning rate too large?)", layer=layer, weight=name, part="weight")
+        for weight, slots in zip(self.optimizer.stepped_weights, self.optimizer.slots):
+            for slot, array in slots.items():
+                if not all_finite(array):
+                    layer, name = weight.path.rsplit("/", 1)
+                    raise NonFiniteError(f"the update made the optimizer's {slot} of {weight.path} NaN/inf (g² "
+                                         "or the step overflowed: are the inputs unscaled, or the learning rate "
+                                         "too large?)", layer=layer, weight=name, part="optimizer state")

@@ -48,6 +48,7 @@ def _permutation(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _check_x(model: Sequential, x: Any, name: str = "x") -> np.ndarray:
     dtype = model.dtype or np.dtype(floatx())
+    batching.check_file_length(name, x)  # before anything reads it: a truncated mapped file would crash
     array = as_float_array(name, x, dtype)
     if array.ndim != 2:
         raise ValueError(f"Argument `{name}` must be a 2-D array (samples, features). "
@@ -65,6 +66,8 @@ def _check_xy(model: Sequential, x: Any, y: Any, sample_weight: Any, names: tupl
         "x", "y", "sample_weight")) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     x_name, y_name, w_name = names
     x = _check_x(model, x, x_name)
+    batching.check_file_length(y_name, y)
+    batching.check_file_length(w_name, sample_weight)
     raw_y = as_float_array(y_name, y, x.dtype)
     if raw_y.shape[0] != x.shape[0]:
         raise ValueError(f"Arguments `{x_name}` and `{y_name}` must have the same number of samples. "
@@ -130,10 +133,15 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     ``seed`` (a glassnet addition) fixes shuffling and dropout masks, and — if the model is not built yet and has
     no seed of its own — its initial weights: the same seeds give bitwise-identical training.
 
-    ``on_nonfinite`` (glassnet): when NaN/inf first appears in the loss, a gradient or a weight, training stops
-    with the weights from before that step, and a :class:`~glassnet.errors.NonFiniteError` naming the epoch,
-    batch, layer and weight is raised (``'raise'``) or given as a warning (``'warn'``). ``'ignore'`` is Keras's
-    behaviour: no checks, NaN flows on to the callbacks (e.g. ``TerminateOnNaN``).
+    ``on_nonfinite`` (glassnet): when NaN/inf first appears in the loss, a gradient, a weight or an optimizer
+    slot, training stops with the weights and optimizer state from before that step, and a
+    :class:`~glassnet.errors.NonFiniteError` naming the epoch, batch, layer and weight is raised (``'raise'``)
+    or given as a warning (``'warn'``). ``'ignore'`` is Keras's behaviour: no checks, NaN flows on to the
+    callbacks (e.g. ``TerminateOnNaN``). With any setting, a step stopped by an exception or Ctrl-C is undone.
+
+    A memory-mapped ``x`` (``np.load(path, mmap_mode=...)``) is read with bounded resident memory, and always
+    as mapped: a copy-on-write mapping's edits included, whatever the file's name points to now; a file
+    truncated since it was mapped is refused (:mod:`glassnet.batching`).
     """
     model.require_compiled("fit", needs_strength=False)
     if not model.layers:
@@ -197,12 +205,14 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
         all_callbacks.append(callbacks_module.ProgbarLogger(verbose))
     hooks = callbacks_module.CallbackList(all_callbacks, model, {"epochs": epochs, "steps": steps,
                                                                  "verbose": verbose})
-    backup = nonfinite.WeightBackup(model)
+    params = model.flat_parameters()
+    model.optimizer.ensure_built(params.weights, params)  # its slots exist before the first step: backed up too
+    backup = nonfinite.StepBackup(model)
     model.stop_training = False
     # Like Keras, every hook gets a logs dict, so callbacks written as lambda epoch, logs: ... work.
     hooks.on_train_begin({})
     # NaN/inf are reported precisely by NonFiniteError; NumPy's own overflow warnings would only pre-empt it.
-    # Shuffled batches of a memory-mapped x are read from its file: bounded resident memory (glassnet.batching).
+    # A memory-mapped x: bounded resident memory, always the mapped data (glassnet.batching).
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), batching.RowGatherer(x) as gather:
         logs = _epochs(model, hooks, metrics, backup, (x, y, sample_weight), val, rng, epochs, batch_size,
                        shuffle, on_nonfinite, gather)
@@ -210,16 +220,20 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     return history
 
 
-def _epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinite.WeightBackup,
+def _epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinite.StepBackup,
             train: tuple[np.ndarray, np.ndarray, np.ndarray | None], val: Any, rng: np.random.Generator,
             epochs: int, batch_size: int, shuffle: bool, on_nonfinite: str,
             gather: batching.RowGatherer) -> dict[str, float]:
-    """The epoch loop of :func:`fit`; returns the last epoch's logs."""
+    """The epoch loop of :func:`fit`; returns the last epoch's logs.
+
+    A step is all or nothing: whatever stops it — NaN/inf found by the checks, a refused learning rate, Ctrl-C,
+    an error in a layer — puts back the weights, the optimizer's slots and its step count from before it.
+    """
     x, y, sample_weight = train
     n = x.shape[0]
     logs: dict[str, float] = {}
     batch_hooks = hooks.uses_batch_hooks()  # building per-batch logs for nobody costs ~5% of a small step
-    releaser = batching.PageReleaser(x)  # unshuffled batches read x in order through the mapping
+    checking = on_nonfinite != "ignore"
     for epoch in range(model.initial_epoch, epochs):
         hooks.on_epoch_begin(epoch, {})
         for metric in metrics:
@@ -230,12 +244,8 @@ def _epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinite.Weig
             if batch_hooks:
                 hooks.on_train_batch_begin(step, {})
             xb, yb = gather.take(rows), y[rows]
-            if order is None:
-                releaser.touched(xb.shape[0] * x.strides[0])
             wb = None if sample_weight is None else sample_weight[rows]
-            checking = on_nonfinite != "ignore"
-            if checking:
-                backup.save()
+            backup.save()  # an interrupt in here leaves the model as it was: the step has not started
             try:
                 parts, output = model.train_step(xb, yb, wb, rng, check_finite=checking)
                 if checking:
@@ -248,6 +258,9 @@ def _epochs(model: Sequential, hooks: Any, metrics: list, backup: nonfinite.Weig
                 warnings.warn(str(located), RuntimeWarning, stacklevel=2)
                 model.stop_training = True
                 break
+            except BaseException:  # noqa: B036 - Ctrl-C mid-step too: no weight or slot one step ahead
+                backup.restore()
+                raise
             totals.add(parts, xb.shape[0])
             for metric in metrics:
                 metric.update(yb, output)

@@ -16,6 +16,15 @@ zero gradients, into that range, where x86 arithmetic is ~100× slower: without 
 ``update_step`` mutates only the slot arrays it is given (momentum, moments), so a caller can preview a step on
 copies of the slots without touching the real state.
 
+The learning rate of each step is checked before the step changes anything: a schedule or callable must give a
+finite number > 0 (a ValueError or TypeError names the step and the value otherwise — e.g. an
+``ExponentialDecay`` whose ``decay_rate ** (step / decay_steps)`` has left float's range).
+
+Weight-decay exclusions are resolved once per weight, when the optimizer is built for its weights: a step costs
+nothing per pattern. A model file carries the exact paths of the excluded weights, and a pattern only when it is
+plain names (:func:`is_plain_names`), which ``re`` matches in linear time; so a file cannot bring a pattern
+like ``(a+)+$`` that backtracks exponentially.
+
 Speed: given the model's flat parameters (:mod:`glassnet.parameters`), every step is done once on the flat θ,
 gradient and slot arrays instead of weight by weight — the same elementwise operations, so the same bits.
 ``slots[i]`` are then views of the flat slot arrays.
@@ -38,6 +47,39 @@ LearningRate = float | LearningRateSchedule | Callable[[int], float]
 
 FLUSH_EVERY = 16  # steps between flushes of float32 subnormals to zero (see the module docstring)
 _FLOAT32_TINY = np.finfo(np.float32).tiny
+
+#: Plain weight names — letters, digits, '_', '.', '-', '/' — joined by '|': the only exclusion patterns a model
+#: file may carry. Without quantifiers, groups or look-arounds, ``re`` matches one in time linear in the path's
+#: length (times the pattern's), and this check itself is linear too.
+_PLAIN_NAMES = re.compile(r"[\w./-]+(?:\|[\w./-]+)*", re.ASCII)
+
+
+def is_plain_names(pattern: str) -> bool:
+    """True when ``pattern`` is weight names joined by '|' (``'bias|dense_1/kernel'``), nothing that backtracks.
+
+    >>> is_plain_names("bias|dense_1/kernel"), is_plain_names("(a+)+$")
+    (True, False)
+    """
+    return _PLAIN_NAMES.fullmatch(pattern) is not None
+
+
+def _checked_rate(schedule: Callable[[int], Any], iterations: int) -> float:
+    """``schedule(iterations)`` as a float, if it is a finite number > 0 (the learning rate of step
+    ``iterations + 1``); else a ValueError (a bad value, or an ArithmeticError such as OverflowError inside the
+    schedule) or a TypeError (not a number) naming the step and the value."""
+    expected = (f"The learning rate of step {iterations + 1} (the schedule at iterations={iterations}) must be a "
+                "finite number > 0")
+    try:
+        value = schedule(iterations)
+    except ArithmeticError as exc:
+        raise ValueError(f"{expected}. Received: learning_rate={type(exc).__name__} raised by the schedule "
+                         f"({exc})") from exc
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{expected}. Received: learning_rate={value!r}")
+    rate = float(value)
+    if not (math.isfinite(rate) and rate > 0):
+        raise ValueError(f"{expected}. Received: learning_rate={rate!r}")
+    return rate
 
 
 class Optimizer:
@@ -66,18 +108,22 @@ class Optimizer:
             self.name = name
         self.iterations = 0
         self._exclude_ids: set[int] = set()
+        self._exclude_names: list[str] = []  # var_names as given, for saving
         self._exclude_pattern: re.Pattern[str] | None = None
         self._weights: list[Any] | None = None
+        self._decays: list[bool] = []  # per weight of _weights: does decoupled decay apply (resolved at build)
         self._slots: list[dict[str, np.ndarray]] = []
         self._flat: Any = None  # the model's FlatParameters when stepping flat
-        self._flat_slots: dict[str, np.ndarray] | None = None
+        self._flat_slots: dict[str, np.ndarray] | None = None  # rows of one (slots, θ size) block
+        self._state_arrays: list[np.ndarray] = []
 
     # --- configuration -----------------------------------------------------------------------------------------
     @property
     def learning_rate(self) -> float:
-        """The learning rate of the next step (a schedule is evaluated at ``iterations``)."""
+        """The learning rate of the next step (a schedule is evaluated at ``iterations`` and checked: a finite
+        number > 0, else ValueError or TypeError naming the step)."""
         if callable(self._learning_rate):
-            return float(self._learning_rate(self.iterations))
+            return _checked_rate(self._learning_rate, self.iterations)
         return self._learning_rate
 
     @learning_rate.setter
@@ -87,8 +133,10 @@ class Optimizer:
     def exclude_from_weight_decay(self, var_list: Sequence[Any] | None = None,
                                   var_names: Sequence[str] | None = None) -> None:
         """Exempt weights from decoupled decay: given objects, or those whose path (``'dense_1/bias'``) matches
-        any of ``var_names`` as a regular expression (``['bias']`` exempts every bias). Call before training."""
-        if self._weights is not None:
+        any of ``var_names`` as a regular expression (``['bias']`` exempts every bias). Call before training.
+
+        The patterns are matched once per weight when the optimizer is built for its weights, never per step."""
+        if self.iterations:
             raise ValueError("`exclude_from_weight_decay()` can only be called before the optimizer's first step. "
                              f"Received: a call after {self.iterations} step(s)")
         if var_names is not None and (not isinstance(var_names, (list, tuple)) or
@@ -100,13 +148,19 @@ class Optimizer:
             raise ValueError(f"Argument `var_names` must hold valid regular expressions ({exc}). "
                              f"Received: var_names={list(var_names)!r}") from None
         self._exclude_ids = {id(v) for v in (var_list or [])}
+        self._exclude_names = list(var_names or [])
         self._exclude_pattern = pattern
+        self._decays = [self.uses_weight_decay(w) for w in self._weights or []]
+
+    def is_excluded(self, weight: Any) -> bool:
+        """Whether ``exclude_from_weight_decay`` exempts ``weight`` (by object, or by a pattern of its path)."""
+        if id(weight) in self._exclude_ids:
+            return True
+        return bool(self._exclude_pattern and self._exclude_pattern.search(weight.path))
 
     def uses_weight_decay(self, weight: Any) -> bool:
         """Whether decoupled decay applies to ``weight`` (a :class:`glassnet.layers.Weight`)."""
-        if not self.weight_decay or id(weight) in self._exclude_ids:
-            return False
-        return not (self._exclude_pattern and self._exclude_pattern.search(weight.path))
+        return bool(self.weight_decay) and not self.is_excluded(weight)
 
     # --- the step ----------------------------------------------------------------------------------------------
     def build(self, weights: Sequence[Any], flat: Any = None) -> None:
@@ -116,16 +170,34 @@ class Optimizer:
         self._weights = list(weights)
         self._flat = flat if flat is not None and flat.valid_for(self._weights) else None
         if self._flat is not None:
-            self._flat_slots = self.init_slots(self._flat.theta)
+            # One block, a row per slot: a backup or a finiteness check of all slots is one call.
+            initial = self.init_slots(self._flat.theta)
+            block = np.empty((len(initial), self._flat.theta.size), self._flat.theta.dtype)
+            self._flat_slots = {}
+            for row, (name, value) in zip(block, initial.items()):
+                row[...] = value
+                self._flat_slots[name] = row
             self._slots = [{name: self._flat.view(array, i) for name, array in self._flat_slots.items()}
                            for i in range(len(self._weights))]
+            self._state_arrays = [block]
         else:
             self._flat_slots = None
             self._slots = [self.init_slots(w.value) for w in self._weights]
+            self._state_arrays = [array for slots in self._slots for array in slots.values()]
         for weight, slots in zip(self._weights, self._slots):
             for name, value in previous.get(id(weight), {}).items():
                 if name in slots and slots[name].shape == value.shape:
                     slots[name][...] = value
+        self._decays = [self.uses_weight_decay(w) for w in self._weights]
+
+    def ensure_built(self, weights: Sequence[Any], flat: Any = None) -> None:
+        """:meth:`build` for ``weights`` unless the slots are already theirs (``fit`` calls it before the first
+        step, so that step's backup holds the slots too)."""
+        if flat is not None and flat is self._flat and weights is flat.weights:
+            return  # the model's usual call: same flat parameters, same weight list, nothing to check
+        if self._weights is None or len(self._weights) != len(weights) or any(
+                a is not b for a, b in zip(self._weights, weights)) or flat is not self._flat:
+            self.build(weights, flat)
 
     def apply(self, grads: Sequence[Any], weights: Sequence[Any], flat: Any = None) -> None:
         """One step for ``weights`` given their gradients (arrays, or parts with ``.total``); see module doc.
@@ -133,12 +205,8 @@ class Optimizer:
         ``flat``: the model's FlatParameters whose ``total`` buffer already holds data + penalty for these
         weights; the step is then done on the flat arrays (and ``flat.total`` is clipped in place).
         """
-        if flat is not None and flat is self._flat and weights is flat.weights:
-            pass  # the model's usual call: same flat parameters, same weight list, nothing to check
-        elif self._weights is None or len(self._weights) != len(weights) or any(
-                a is not b for a, b in zip(self._weights, weights)) or flat is not self._flat:
-            self.build(weights, flat)
-        lr = self.learning_rate
+        self.ensure_built(weights, flat)
+        lr = self.learning_rate  # checked before anything of the step changes
         step = self.iterations + 1
         if flat is not None:
             self._clip_in_place(flat.total, flat.views_of(flat.total) if self.clipnorm or self.global_clipnorm
@@ -167,8 +235,8 @@ class Optimizer:
     def _decay(self, weights: Sequence[Any], lr: float) -> None:
         if not self.weight_decay:
             return
-        for weight in weights:
-            if self.uses_weight_decay(weight):
+        for weight, decays in zip(weights, self._decays):
+            if decays:
                 value = weight.value
                 value -= (value * value.dtype.type(self.weight_decay)) * value.dtype.type(lr)
 
@@ -211,8 +279,18 @@ class Optimizer:
     # --- inspection --------------------------------------------------------------------------------------------
     @property
     def slots(self) -> list[dict[str, np.ndarray]]:
-        """Per-weight state (e.g. Adam's ``m`` and ``v``), in the order of the weights given to :meth:`apply`."""
+        """Per-weight state (e.g. Adam's ``m`` and ``v``), in the order of :attr:`stepped_weights`."""
         return self._slots
+
+    @property
+    def stepped_weights(self) -> list[Any]:
+        """The weights the optimizer is built for (those of the last :meth:`apply`), in the order of :attr:`slots`."""
+        return list(self._weights or [])
+
+    def state_arrays(self) -> list[np.ndarray]:
+        """Every array of the slots, for backups and checks: one (slots, θ size) block when stepping flat, else
+        each weight's slot arrays. The same list until the optimizer is built again for other weights."""
+        return self._state_arrays
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"learning_rate": self._learning_rate}

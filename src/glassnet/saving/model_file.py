@@ -22,6 +22,7 @@ from .._validation import describe
 from ..errors import ModelFileError
 from ..layers import Dense, Input
 from ..model import Sequential
+from ..optimizers.base import is_plain_names
 from ..regularization import CompileRegularization
 from .allow_list import _decode, _decode_value, _encode, _encode_value
 from .bounds import _check_declared_bytes, _check_distinct, _check_finite
@@ -89,15 +90,28 @@ def _model_config(model: Sequential) -> tuple[dict[str, Any], list[tuple[str, np
     # Slots built for other weights would be rebuilt by the next step anyway: then there is nothing to keep.
     built = optimizer._weights is not None and len(optimizer._weights) == len(trainable) and all(
         a is b for a, b in zip(optimizer._weights, trainable))
-    pattern = optimizer._exclude_pattern
-    config["state"]["optimizer"] = {
-        "iterations": int(optimizer.iterations), "built": built,
-        "exclude_weight_paths": [w.path for w in weights if id(w) in optimizer._exclude_ids],
-        "exclude_pattern": None if pattern is None else pattern.pattern}
+    config["state"]["optimizer"] = {"iterations": int(optimizer.iterations), "built": built,
+                                    **_exclusions(optimizer, weights, model.built)}
     if built:
         tensors += [(f"optimizer/{i}/{name}", array) for i, slots in enumerate(optimizer.slots)
                     for name, array in slots.items()]
     return config, tensors
+
+
+def _exclusions(optimizer: Any, weights: list[Any], built: bool) -> dict[str, Any]:
+    """``exclude_from_weight_decay`` as a file holds it: the exact paths of the exempt weights, and the pattern
+    only when it is plain names (:func:`glassnet.optimizers.base.is_plain_names`), which the loader accepts; a
+    file never carries a regular expression that could backtrack (issue 10.8). Only an unbuilt model has no
+    paths to resolve a regular expression to: it must be built first."""
+    pattern = optimizer._exclude_pattern  # NOTE: saving reads the private state it must restore exactly
+    plain = pattern is None or is_plain_names(pattern.pattern)
+    if not plain and not built:
+        _unsavable("optimizer.exclude_from_weight_decay.var_names", "a model file carries plain weight names "
+                   "(letters, digits, '_', '.', '-', '/') or the exact paths of the weights a regular "
+                   "expression matches; build the model first, so its weights are known",
+                   optimizer._exclude_names)
+    return {"exclude_weight_paths": [w.path for w in weights if optimizer.is_excluded(w)],
+            "exclude_pattern": pattern.pattern if pattern is not None and plain else None}
 
 
 # --- loading ----------------------------------------------------------------------------------------------
@@ -190,8 +204,10 @@ def _decode_training(compiled: Any, state: Any, paths: list[str], built: bool) -
         _decode_value("str?", state["exclude_pattern"], f"{where}.exclude_pattern"))
     if not training.excluded <= set(paths):
         _bad(f"{where}.exclude_weight_paths", "paths of the model's weights", sorted(training.excluded))
-    if training.pattern is not None and len(training.pattern) > _MAX_PATTERN:
-        _bad(f"{where}.exclude_pattern", f"at most {_MAX_PATTERN} characters", training.pattern)
+    if training.pattern is not None and (len(training.pattern) > _MAX_PATTERN or
+                                         not is_plain_names(training.pattern)):
+        _bad(f"{where}.exclude_pattern", "plain weight names (letters, digits, '_', '.', '-', '/') joined by '|', "
+             f"at most {_MAX_PATTERN} characters, or null", training.pattern)
     if training.slots_built and not built:
         _bad(f"{where}.built", "false for a model that is not built", True)
     return training
