@@ -10,7 +10,7 @@ deletions and duplications, the header-length field, any value anywhere in the h
 JSON (wrong types, hostile or cross-family class names, huge, negative and non-finite numbers, deep nesting),
 tensor dtypes, shapes and offsets, files spliced from two seeds, hostile files (pickle, zip, nesting 10⁵
 deep), and hostile values in otherwise valid files (NaN/inf in a tensor, control characters in a name, a
-repeated layer name, a constraint axis beyond its weight, a growing learning-rate schedule, layers too large
+repeated layer name, a constraint axis beyond its weight, a decay rate ≤ 0, layers too large
 to build, an odd ``last_fit``), which must all be refused. The same ``--seed`` gives the same inputs.
 
 Prints how many inputs ran, how many loaded and how many were refused (per mutation and by reason), and the
@@ -357,11 +357,11 @@ def _axis_beyond_the_weight(rng, header, config, data):
     return True
 
 
-def _growing_schedule(rng, header, config, data):
+def _non_positive_schedule(rng, header, config, data):
     rates = [place for place in places(config) if place and place[-1] == "decay_rate"]
     if not rates:
         return False
-    value_at(config, rng.choice(rates)[:-1])["decay_rate"] = rng.choice([1.0000001, 1.5, 1e308])
+    value_at(config, rng.choice(rates)[:-1])["decay_rate"] = rng.choice([0.0, -1.5, -1e308])
     return True
 
 
@@ -381,12 +381,12 @@ def _odd_last_fit(rng, header, config, data):
 
 
 HOSTILE_VALUES = [_poisoned_tensor, _unprintable_name, _repeated_layer_name, _axis_beyond_the_weight,
-                  _growing_schedule, _huge_units, _odd_last_fit]
+                  _non_positive_schedule, _huge_units, _odd_last_fit]
 
 
 def hostile_values(rng, blob, seeds):
     """One value that save never writes (NaN in a tensor, a control character in a name, a repeated layer
-    name, a constraint axis beyond its weight, a growing learning rate, huge layers, an odd last_fit), in an
+    name, a constraint axis beyond its weight, a decay rate ≤ 0, huge layers, an odd last_fit), in an
     otherwise valid file: load_model must refuse it."""
     header, body = split(blob)
     config, data = json.loads(header["__metadata__"]["config"]), bytearray(body)

@@ -410,7 +410,7 @@ WHY = {"_poisoned_tensor": r"must be finite numbers only",
        "_unprintable_name": r"must be a string without control characters",
        "_repeated_layer_name": r"must be distinct layer names",
        "_axis_beyond_the_weight": r"cannot be built: Argument `axis` of \w+ .* Received: axis=",
-       "_growing_schedule": r"Argument `decay_rate` must be in \(0, 1\]",
+       "_non_positive_schedule": r"Argument `decay_rate` must be a finite number > 0",
        "_huge_units": r"must be float(32|64) of shape|must be layers whose weights fit in max_bytes",
        "_odd_last_fit": r"last_fit"}
 

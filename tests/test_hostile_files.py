@@ -76,10 +76,7 @@ def files_in(folder):
     (lambda: MaxNorm(axis=True), TypeError, r"Received: axis=True"),
     (lambda: MinMaxNorm(axis=()), TypeError, r"Received: axis=\(\)"),
     (lambda: MaxNorm(axis=[0, 1.5]), TypeError, r"Received: axis=\[0, 1.5\]"),
-    (lambda: ExponentialDecay(0.1, 10, 1e308), ValueError,
-     r"`decay_rate` must be in \(0, 1\]: a rate above 1 makes the learning rate grow without bound.*"
-     r"Received: decay_rate=1e\+308"),
-    (lambda: ExponentialDecay(0.1, 10, 1.01), ValueError, r"Received: decay_rate=1.01"),
+    (lambda: ExponentialDecay(0.1, 10, float("inf")), ValueError, r"Received: decay_rate=inf"),
     (lambda: ExponentialDecay(0.1, 10, 0.5, staircase="yes"), TypeError,
      r"`staircase` must be a bool. Received: staircase='yes'"),
 ])
@@ -158,7 +155,7 @@ UNSAVABLE = {
     "a seed of 50 digits": (lambda: Sequential([Dense(1)], seed=10**49),
                             r"`model.seed`: a model file holds integers of at most 40 digits"),
     "an exclude pattern of 10,001 characters": (lambda: with_exclusion("x" * 10_001),
-                                                r"exclude_pattern` must be at most 10000 characters"),
+                                                r"exclude_pattern` must be plain weight names .* at most 10000 characters"),
     "a NaN weight": (lambda: with_weight(np.nan), r"`tensor 'd/kernel'` must be finite numbers only \(a NaN or "
                                                   r"inf weight .*Received: nan at index \(1, 0\)"),
     "an inf weight": (lambda: with_weight(-np.inf, "float64"), r"Received: -inf at index \(1, 0\)"),
@@ -249,11 +246,6 @@ HOSTILE = {
     "a constraint axis as text": (
         dict(change_config=layer_config(0, bias_constraint={"class_name": "UnitNorm", "config": {"axis": "x"}})),
         r"bias_constraint.config.axis` must be an integer. Received: 'x'"),
-    "a learning rate that grows to overflow": (
-        dict(change_config=lambda c: c["compile"]["optimizer"]["config"].update(learning_rate={
-            "class_name": "ExponentialDecay", "config": {"initial_learning_rate": 0.1, "decay_steps": 10,
-                                                         "decay_rate": 1e308, "staircase": False}})),
-        r"\(ExponentialDecay\) was refused by its constructor: Argument `decay_rate` must be in \(0, 1\]"),
     "last_fit with another key": (dict(change_config=lambda c: c["state"]["last_fit"].update(code=1)),
                                   r"last_fit` must be an object with exactly the keys \['batch_size', "
                                   r"'n_samples'\]"),

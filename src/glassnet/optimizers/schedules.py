@@ -26,9 +26,9 @@ class ExponentialDecay(LearningRateSchedule):
     """lr(step) = initial_learning_rate · decay_rate^(step / decay_steps); with ``staircase`` the exponent is
     floored, so the rate drops every ``decay_steps`` steps.
 
-    ``decay_rate`` must lie in (0, 1]: the rate then never exceeds ``initial_learning_rate``, whatever the step.
-    (Keras also takes a rate above 1, a learning rate that grows without bound: 1e308 overflows at step
-    ``decay_steps``, 1.01 after about 71,000·``decay_steps`` steps, in the middle of training.)
+    A ``decay_rate`` above 1 (Keras takes it too) grows the learning rate without bound: the optimizer checks
+    every step's rate before the step changes anything, so an overflow (1e308 at step ``decay_steps``) stops
+    training with an error naming the step, and the weights stay as they were.
 
     >>> ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)(20)
     0.025
@@ -39,9 +39,6 @@ class ExponentialDecay(LearningRateSchedule):
         self.initial_learning_rate = check_positive_float("initial_learning_rate", initial_learning_rate)
         self.decay_steps = check_positive_int("decay_steps", decay_steps)
         self.decay_rate = check_positive_float("decay_rate", decay_rate)
-        if self.decay_rate > 1:
-            raise ValueError("Argument `decay_rate` must be in (0, 1]: a rate above 1 makes the learning rate "
-                             f"grow without bound as training goes on. Received: decay_rate={decay_rate!r}")
         if not isinstance(staircase, bool):
             raise TypeError(f"Argument `staircase` must be a bool. Received: staircase={staircase!r}")
         self.staircase = staircase
