@@ -208,6 +208,7 @@ SHRUNK = """
     attempt("evaluate", lambda: model.evaluate(x, y, verbose=0))
     attempt("predict", lambda: model.predict(x))
     attempt("validation_data", lambda: model.fit(x_ok, y_ok, validation_data=(x, y), epochs=1, verbose=0))
+    attempt("explain", lambda: model.explain(x, y))
     os.truncate(f"{folder}/y.npy", 1_000)  # y needs 128 + 20,000 bytes
     attempt("y", lambda: model.fit(x_all, y, epochs=1, verbose=0))
     results["unchanged"] = unchanged()
@@ -220,7 +221,8 @@ SHRUNK = """
 def test_a_file_truncated_after_loading_is_refused_before_anything_changes(tmp_path, outcome, mode):
     results = run_child(SHRUNK, tmp_path, mode)
     assert results.pop("the rows still in the file") == "accepted" and results.pop("unchanged")
-    names = {"fit": "x", "evaluate": "x", "predict": "x", "validation_data": r"validation_data\[0\]", "y": "y"}
+    names = {"fit": "x", "evaluate": "x", "predict": "x", "validation_data": r"validation_data\[0\]", "explain": "x",
+             "y": "y"}
     for call, argument in names.items():
         message, unchanged = results[call]
         assert unchanged, call

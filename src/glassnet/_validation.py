@@ -66,10 +66,11 @@ def as_float_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
         raise TypeError(f"Argument `{name}` must be a numeric array. Received: {name} with dtype {array.dtype}")
     if array.ndim == 0:
         raise ValueError(f"Argument `{name}` must have a batch dimension. Received: {name} with shape ()")
-    array = array.astype(dtype, copy=False)
-    from .batching import chunked_all_finite  # chunk by chunk: no full-size temporary for huge or mapped data
+    from .batching import check_file_length, chunked_all_finite
 
-    finite, bad = chunked_all_finite(array)
+    check_file_length(name, array)  # a truncated mapped file would kill the process on the first read past its end
+    array = array.astype(dtype, copy=False)
+    finite, bad = chunked_all_finite(array)  # chunk by chunk: no full-size temporary for huge or mapped data
     if not finite:
         raise ValueError(f"Argument `{name}` must contain only finite numbers. Received: {name} with "
                          f"{array[bad]} at index {bad}")
