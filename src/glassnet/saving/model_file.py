@@ -17,7 +17,7 @@ import numpy as np
 from .. import regularizers as reg
 from .._validation import describe
 from ..errors import ModelFileError
-from ..layers import Dense, Input
+from ..layers import Dense, Input, Normalization
 from ..model import Sequential
 from ..regularization import CompileRegularization
 from .allow_list import _decode, _decode_value, _encode, _encode_value
@@ -43,7 +43,9 @@ def _savable_structure(model: Sequential) -> tuple[int | None, list[Any]]:
     if repeated:
         raise ValueError("Cannot save a model whose layers share a name: the file keys weights by '<layer "
                          f"name>/<weight>'. Give each layer its own name. Received: repeated {repeated}")
-    frozen = [w.path for w in weights if not w.trainable]
+    # A Normalization's mean and variance are non-trainable by design; other frozen weights are not saved yet.
+    frozen = [w.path for layer in model.layers if not isinstance(layer, Normalization) for w in layer.weights
+              if not w.trainable]
     if frozen:
         raise ValueError(f"Cannot save weights with trainable=False (not supported yet). Received: {frozen}")
     return features, weights
@@ -108,10 +110,11 @@ def _rng_state(data: Any, where: str) -> dict[str, Any]:
     return data
 
 
-def _expected_weights(layers: list[Any], features: int | None) -> list[tuple[str, tuple[int, ...]]]:
+def _expected_weights(layers: list[Any], features: int | None, *,
+                      trainable_only: bool = False) -> list[tuple[str, tuple[int, ...]]]:
     """(path, shape) of each weight these layers build for ``features`` inputs, in get_weights order —
     from the configuration alone, so a file's tensors are checked before anything is allocated. Mirrors
-    Dense.build; the other allow-listed layers have no weights and keep the width."""
+    Dense.build and Normalization.build; the other allow-listed layers have no weights and keep the width."""
     expected = []
     for layer in layers if features is not None else []:
         if isinstance(layer, Dense):
@@ -119,6 +122,9 @@ def _expected_weights(layers: list[Any], features: int | None) -> list[tuple[str
             if layer.use_bias:
                 expected.append((f"{layer.name}/bias", (layer.units,)))
             features = layer.units
+        elif isinstance(layer, Normalization) and not trainable_only:  # mirrors Normalization.build
+            shape = () if layer.axis is None else (features,)
+            expected += [(f"{layer.name}/mean", shape), (f"{layer.name}/variance", shape)]
     return expected
 
 
@@ -242,7 +248,8 @@ def _decode_model(config: Any, tensors: dict[str, np.ndarray]) -> Sequential:
     expected_tensors = dict(expected)
     if training is not None and training.slots_built:
         slot_names = list(training.optimizer.init_slots(np.zeros(0)))
-        expected_tensors.update({f"optimizer/{i}/{slot}": shape for i, (_, shape) in enumerate(expected)
+        trainable = _expected_weights(layers, features, trainable_only=True)  # the optimizer's weights
+        expected_tensors.update({f"optimizer/{i}/{slot}": shape for i, (_, shape) in enumerate(trainable)
                                  for slot in slot_names})
     _check_tensors(tensors, expected_tensors, dtype)
 
