@@ -1,25 +1,31 @@
 """The four entry points: :func:`save_model`, :func:`save_weights`, :func:`load_model`, :func:`load_weights`
-(``model.save`` / ``model.save_weights`` / ``glassnet.load_model`` / ``model.load_weights`` call them)."""
+(``model.save`` / ``model.save_weights`` / ``glassnet.load_model`` / ``model.load_weights`` call them), and
+:func:`load_model_and_preparation` for a file ``glassnet train`` wrote with its data-preparation record."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .._validation import check_positive_int, describe
 from ..model import Sequential
 from .container import MAX_BYTES, _check_path, _encode_file, _file_errors, _parse, _read, _write_atomically
 from .messages import _bad, _keys, _Said, _short, _strings
 from .model_file import _decode_model, _model_config, _savable_structure
+from .preparation_section import SECTION, decode_section, encode_section, split_section
 
 
-def save_model(model: Sequential, path: str | os.PathLike) -> None:
+def save_model(model: Sequential, path: str | os.PathLike, *, preparation: Any = None) -> None:
     """Write ``model`` (architecture, compile settings, weights, optimizer and generator states) to ``path``.
 
     Raises ``ValueError`` before writing anything when the model holds something a file cannot hold without
     code: a callable learning rate, metric or regularizer, or a class outside
-    :data:`~glassnet.saving.ALLOW_LIST`.
+    :data:`~glassnet.saving.ALLOW_LIST`. ``preparation`` (a :class:`~glassnet.datasets.Preparation`, as
+    ``glassnet train`` passes) is saved too, as the config's ``"preparation"`` section.
     """
     config, tensors = _model_config(model)
+    if preparation is not None:
+        config[SECTION] = encode_section(preparation, model, config["model"]["input_features"])
     _write_atomically(path, _encode_file("model", config, tensors))
 
 
@@ -44,6 +50,12 @@ def load_model(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> Sequen
     max_bytes : int
         Refuse larger files before reading them (default 2 GiB).
     """
+    return load_model_and_preparation(path, max_bytes=max_bytes)[0]
+
+
+def load_model_and_preparation(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> tuple[Sequential, Any]:
+    """:func:`load_model`, and the file's checked :class:`~glassnet.datasets.Preparation` record (None for a
+    file without one, such as any ``model.save``)."""
     source, max_bytes = _check_path(path), check_positive_int("max_bytes", max_bytes)
     blob = _read(source, max_bytes)
     with _file_errors(source):
@@ -51,7 +63,10 @@ def load_model(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> Sequen
         if kind != "model":
             _bad("the file's kind", "'model' (this file holds only weights: load it into a model of the same "
                  "architecture with model.load_weights(path))", kind)
-        return _decode_model(config, tensors)
+        config, section, present = split_section(config)
+        model = _decode_model(config, tensors)
+        features = config["model"]["input_features"]
+        return model, decode_section(section, model, features) if present else None
 
 
 def load_weights(model: Sequential, path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> None:
