@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 import traceback
-import zipfile
 from pathlib import Path
 
 import numpy as np

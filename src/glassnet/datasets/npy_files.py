@@ -125,8 +125,9 @@ def _directory_bounds(file: Path) -> None:
                          f".npz glassnet reads holds at most {MAX_MEMBERS:,} arrays")
 
 
-def read_npz(path: Any, keys: tuple[str, ...]) -> list[np.ndarray]:
-    """The checked arrays ``keys`` of an ``.npz`` archive (see the module docstring)."""
+def read_npz(path: Any, keys: tuple[str, ...], *, optional: tuple[str, ...] = ()) -> list[np.ndarray | None]:
+    """The checked arrays ``keys`` of an ``.npz`` archive (see the module docstring); a key of ``optional``
+    that the archive lacks gives None."""
     file = existing_file(path)
     magic = _magic(file)
     if magic == _NPY_MAGIC:
@@ -143,14 +144,15 @@ def read_npz(path: Any, keys: tuple[str, ...]) -> list[np.ndarray]:
         members = {name[:-4]: name for name in archive.namelist() if name.endswith(".npy")}
         infos = []
         for key in keys:
-            if key not in members:
+            if key not in members and key not in optional:
                 raise ValueError(f"{file}: no array named {key!r}; available arrays: {sorted(members)[:30]}")
-            infos.append(archive.getinfo(members[key]))
-        total = sum(info.file_size for info in infos)
+            infos.append(archive.getinfo(members[key]) if key in members else None)
+        total = sum(info.file_size for info in infos if info is not None)
         if total > limits.MAX_DATA_BYTES:
             raise ValueError(f"{file}: arrays {list(keys)} expand to {total:,} bytes, more than the "
                              f"{limits.MAX_DATA_BYTES:,} a data file may hold")
-        return [_read_member(archive, info, str(file), f"array {key!r}") for key, info in zip(keys, infos)]
+        return [None if info is None else _read_member(archive, info, str(file), f"array {key!r}")
+                for key, info in zip(keys, infos)]
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, what: str) -> np.ndarray:
@@ -195,26 +197,29 @@ def _first_nan(values: np.ndarray) -> tuple[int, str] | None:
 
 
 def read_npy_table(path: Any, target: Any) -> Table:
-    """An ``.npz`` (arrays ``'x'`` and ``target``, default ``'y'``) or an ``.npy`` pair (x from ``path``, y from
-    the file ``target``) as a table: columns ``x[0]``, ``x[1]``, ... and the target column, named ``target`` in an
-    .npz and ``'y'`` for an .npy pair. NaN is a missing cell; ±inf is refused."""
+    """An ``.npz`` (arrays ``'x'`` and ``target``) or an ``.npy`` pair (x from ``path``, y from the file
+    ``target``) as a table: columns ``x[0]``, ``x[1]``, ... and the target column, named ``target`` in an .npz and
+    ``'y'`` for an .npy pair. Without a target: an .npz's ``'y'`` if it has one, else x alone (rows to predict).
+    NaN is a missing cell; ±inf is refused."""
     file = Path(path)
     if file.suffix.lower() == ".npz":
-        target = "y" if target is None else target
-        if not isinstance(target, str):
+        if target is not None and not isinstance(target, str):
             raise TypeError(f"Argument `target` must be the name of an array in {file}. Received: target={target!r}")
-        x, y = read_npz(file, ("x", target))
-        sources = (f"{file}['x']", f"{file}[{target!r}]")
+        name = "y" if target is None else target
+        x, y = read_npz(file, ("x", name), optional=(name,) if target is None else ())
+        sources = (f"{file}['x']", f"{file}[{name!r}]")
     else:
-        if not isinstance(target, (str, Path)):
+        if target is not None and not isinstance(target, (str, Path)):
             raise ValueError(f"{file}: an .npy file holds x only; name y's .npy file as the target. Received: "
                              f"target={target!r}")
-        x, y = read_npy(file), read_npy(target)
+        name = "y"
+        x, y = read_npy(file), None if target is None else read_npy(target)
         sources = (str(file), str(target))
-    name = target if file.suffix.lower() == ".npz" else "y"
-    columns = _columns_of(x, "x", sources[0], features=True) + _columns_of(y, name, sources[1], features=False)
-    if len(x) != len(y):
-        raise ValueError(f"{sources[1]}: y has {len(y)} rows but x ({sources[0]}) has {len(x)}")
+    columns = _columns_of(x, "x", sources[0], features=True)
+    if y is not None:
+        columns += _columns_of(y, name, sources[1], features=False)
+        if len(x) != len(y):
+            raise ValueError(f"{sources[1]}: y has {len(y)} rows but x ({sources[0]}) has {len(x)}")
     if len(x) == 0:
         raise ValueError(f"{sources[0]}: x has no rows")
     return Table(str(file), tuple(columns), np.arange(len(x), dtype=np.int64), unit="row")
