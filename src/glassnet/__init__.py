@@ -14,7 +14,7 @@ from .callbacks import EarlyStopping, History, LambdaCallback, TerminateOnNaN
 from .checkpoints import BackupAndRestore, ModelCheckpoint
 from .constraints import MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 from .errors import ModelFileError, NonFiniteError, NotCompiledError
-from .layers import Activation, ActivityRegularization, Dense, Dropout, Input
+from .layers import Activation, ActivityRegularization, Dense, Dropout, Input, Normalization
 from .model import Sequential
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from .regularizers import L1, L1L2, L2
@@ -31,7 +31,7 @@ def load_model(path: object, *, max_bytes: int | None = None) -> Sequential:
 
 
 __all__ = [
-    "Sequential", "Dense", "Dropout", "Activation", "ActivityRegularization", "Input",
+    "Sequential", "Dense", "Dropout", "Activation", "ActivityRegularization", "Input", "Normalization",
     "L1", "L2", "L1L2", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
     "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm",
     "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "ModelCheckpoint", "BackupAndRestore", "NotCompiledError", "ModelFileError", "NonFiniteError",

@@ -1,43 +1,26 @@
 """Read ``(x, y)`` from files: ``load_csv``, ``load_npy``, ``load_npz``, ``load_parquet`` and ``load``.
 
-x and y come back as float32. Loading never runs code: ``.npy``/``.npz`` are read with ``allow_pickle=False``.
-Every bad file gives a one-line ``ValueError`` (``FileNotFoundError`` if it is missing) that starts with the
-file's path.
+x and y come back as float32. The files are untrusted: every reader checks what a file declares against the
+bounds of :mod:`~glassnet.datasets.limits` before it allocates, and loading never runs code (``.npy``/``.npz``
+arrays of Python objects are refused, never unpickled). Every bad file gives a one-line ``ValueError``
+(``FileNotFoundError`` if it is missing) that starts with the file's path. These loaders want numbers only; the
+``glassnet`` command reads text columns and missing cells too, through :func:`~glassnet.datasets.read_table`.
 """
 
 from __future__ import annotations
 
-import csv
-import math
-import numbers
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ._common import XY
+from .csv_table import read_numbers
+from .npy_files import read_npy, read_npz
+from .table import column_index
 
 __all__ = ["load", "load_csv", "load_npy", "load_npz", "load_parquet"]
-
-
-def _existing_file(path: Any) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"Argument `path` must be a str or os.PathLike. Received: path={path!r}")
-    file = Path(path)
-    if not file.exists():
-        raise FileNotFoundError(f"{file}: no such file")
-    if not file.is_file():
-        raise ValueError(f"{file}: not a regular file")
-    if file.stat().st_size == 0:
-        raise ValueError(f"{file}: the file is empty")
-    return file
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def _checked_xy(x: np.ndarray, y: np.ndarray, x_source: Any, y_source: Any) -> XY:
@@ -58,65 +41,11 @@ def _checked_xy(x: np.ndarray, y: np.ndarray, x_source: Any, y_source: Any) -> X
     return x.astype(np.float32), y.astype(np.float32)
 
 
-def _target_index(target: Any, names: list[str], source: Path, *, header: bool = True) -> int:
-    """The column index of ``target``: a name from the header, or an int index (negative from the end)."""
-    if isinstance(target, str):
-        if names.count(target) == 1:
-            return names.index(target)
-        if names.count(target) > 1:
-            raise ValueError(f"{source}: the column name {target!r} appears {names.count(target)} times")
-        if not header:
-            raise ValueError(f"{source}: target={target!r} is a name but header=False; give a column index "
-                             f"0..{len(names) - 1}")
-        raise ValueError(f"{source}: no column named {target!r}; available columns: {names}")
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
-        raise TypeError("Argument `target` must be a column name (str) or index (int). "
-                        f"Received: target={target!r}")
-    if not -len(names) <= target < len(names):
-        raise ValueError(f"{source}: target={target} is out of range for {len(names)} columns "
-                         f"(index 0..{len(names) - 1} or negative from the end)")
-    return int(target) % len(names)
-
-
-def _split_target(table: np.ndarray, index: int, source: Path) -> XY:
-    if table.shape[1] < 2:
+def _split_target(columns: list[np.ndarray], index: int, source: Any) -> XY:
+    if len(columns) < 2:
         raise ValueError(f"{source}: only the target column; x needs at least one more column")
-    return np.delete(table, index, axis=1).astype(np.float32), table[:, index].astype(np.float32)
-
-
-def _read_csv_rows(file: Path, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    rows, lines = [], []
-    try:
-        with file.open(newline="", encoding="utf-8-sig") as handle:   # -sig: drop the BOM spreadsheets write
-            reader = csv.reader(handle, delimiter=delimiter)
-            for row in reader:
-                if row and not (len(row) == 1 and not row[0].strip()):   # skip blank lines
-                    rows.append(row)
-                    lines.append(reader.line_num)
-    except UnicodeDecodeError:
-        raise ValueError(f"{file}: not UTF-8 text; save the CSV as UTF-8") from None
-    except csv.Error as exc:
-        raise ValueError(f"{file}, line {reader.line_num}: {_first_line(exc)}") from None
-    if not rows:
-        raise ValueError(f"{file}: only blank lines")
-    return rows, lines
-
-
-def _bad_cell(file: Path, rows: list[list[str]], lines: list[int], names: list[str],
-              header: bool) -> ValueError:
-    """The error for the first cell that is missing, not a number or not finite."""
-    for row, line in zip(rows, lines):
-        for index, text in enumerate(row):
-            column = f"column {names[index]!r}" if header else f"column index {index}"
-            if not text.strip():
-                return ValueError(f"{file}, line {line}, {column}: missing value")
-            try:
-                value = float(text)
-            except ValueError:
-                return ValueError(f"{file}, line {line}, {column}: {text!r} is not a number")
-            if not math.isfinite(value):
-                return ValueError(f"{file}, line {line}, {column}: {text!r} is not a finite number")
-    return ValueError(f"{file}: could not read the values as numbers")
+    x = np.column_stack([c for j, c in enumerate(columns) if j != index]).astype(np.float32)
+    return x, columns[index].astype(np.float32)
 
 
 def load_csv(path: Any, target: str | int, *, delimiter: str = ",", header: bool = True) -> XY:
@@ -144,81 +73,48 @@ def load_csv(path: Any, target: str | int, *, delimiter: str = ",", header: bool
         The file does not exist.
     ValueError
         Empty file, header without rows, rows of different lengths, a missing, non-numeric or non-finite value
-        (the message gives the line and column), an unknown target (the message lists the columns).
+        (the message gives the line and column), an unknown target (the message lists the columns), a file past
+        the bounds of :mod:`~glassnet.datasets.limits`.
     """
-    file = _existing_file(path)
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise ValueError(f"Argument `delimiter` must be one character. Received: delimiter={delimiter!r}")
-    rows, lines = _read_csv_rows(file, delimiter)
-    width = len(rows[0])
-    for row, line in zip(rows, lines):
-        if len(row) != width:
-            raise ValueError(f"{file}, line {line}: {len(row)} fields, but line {lines[0]} has {width}")
-    names = [name.strip() for name in rows[0]] if header else [str(i) for i in range(width)]
-    if header:
-        rows, lines = rows[1:], lines[1:]
-        if not rows:
-            raise ValueError(f"{file}: a header but no data rows")
-    index = _target_index(target, names, file, header=header)
-    try:
-        table = np.array(rows, dtype=np.float64)
-    except ValueError:
-        raise _bad_cell(file, rows, lines, names, header) from None
-    if not np.isfinite(table).all():
-        raise _bad_cell(file, rows, lines, names, header)
-    return _split_target(table, index, file)
-
-
-def _np_load(file: Path) -> Any:
-    """np.load without unpickling: an object array or a pickle file becomes a ValueError naming the file."""
-    try:
-        return np.load(file, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        reason = "it holds pickled Python objects, which glassnet never loads" if "pickle" in str(exc) \
-            else _first_line(exc)
-        raise ValueError(f"{file}: not a NumPy .npy/.npz file of numbers ({reason})") from None
+    numbers = read_numbers(path, delimiter=delimiter, header=header)
+    names = numbers.names
+    if not header and isinstance(target, str) and not target.strip().lstrip("+-").isdigit():
+        raise ValueError(f"{path}: target={target!r} is a name but header=False; give a column index "
+                         f"0..{len(names) - 1}")
+    index = column_index(names, target, str(path))
+    bad = [(first[0], j, "text") for j, first in enumerate(numbers.first_text) if first is not None]
+    bad += [(first[0], j, "missing") for j, first in enumerate(numbers.first_missing) if first is not None]
+    if bad:
+        row, j, kind = min(bad)
+        column = f"column {names[j]!r}" if header else f"column index {j}"
+        text = (numbers.first_text if kind == "text" else numbers.first_missing)[j][1]
+        problem = f"{text!r} is not a number" if kind == "text" else \
+            "missing value" + (f" ({text.strip()!r})" if text.strip() else "")
+        raise ValueError(f"{path}, line {numbers.lines[row]}, {column}: {problem}")
+    return _split_target(list(numbers.values.T), index, path)
 
 
 def load_npy(x_path: Any, y_path: Any) -> XY:
     """Read x and y from two ``.npy`` files (``np.save``), with ``allow_pickle=False``.
 
     Returns x float32 ``(rows, features)`` and y float32 ``(rows,)`` or ``(rows, outputs)``. An object array,
-    a pickle or an ``.npz`` archive is refused with a ``ValueError`` naming the file.
+    a pickle or an ``.npz`` archive is refused with a ``ValueError`` naming the file, as is a header whose shape
+    does not match the file's size.
     """
-    arrays = []
-    for file in (_existing_file(x_path), _existing_file(y_path)):
-        loaded = _np_load(file)
-        if not isinstance(loaded, np.ndarray):
-            loaded.close()
-            raise ValueError(f"{file}: an .npz archive, not an .npy array; use load_npz")
-        arrays.append((loaded, file))
-    (x, x_file), (y, y_file) = arrays
-    return _checked_xy(x, y, x_file, y_file)
+    x, y = read_npy(x_path), read_npy(y_path)
+    return _checked_xy(x, y, Path(x_path), Path(y_path))
 
 
 def load_npz(path: Any, x: str = "x", y: str = "y") -> XY:
     """Read arrays ``x`` and ``y`` from an ``.npz`` archive (``np.savez(path, x=..., y=...)``).
 
     Read with ``allow_pickle=False``: an array of Python objects is refused with a ``ValueError`` and never
-    unpickled. A missing key gives a ``ValueError`` listing the archive's arrays. Returns float32 as
-    :func:`load_npy`.
+    unpickled. A missing key gives a ``ValueError`` listing the archive's arrays; a member that would expand
+    past the bounds of :mod:`~glassnet.datasets.limits` (a zip bomb) is refused before it is decompressed.
+    Returns float32 as :func:`load_npy`.
     """
-    file = _existing_file(path)
-    archive = _np_load(file)
-    if isinstance(archive, np.ndarray):
-        raise ValueError(f"{file}: a single .npy array, not an .npz archive; use load_npy")
-    with archive:
-        arrays = []
-        for key in (x, y):
-            if key not in archive.files:
-                raise ValueError(f"{file}: no array named {key!r}; available arrays: {archive.files}")
-            try:
-                arrays.append(archive[key])
-            except ValueError as exc:
-                reason = "holds Python objects (dtype=object), which would need unpickling; glassnet never " \
-                         "unpickles" if "pickle" in str(exc) else _first_line(exc)
-                raise ValueError(f"{file}: array {key!r} {reason}") from None
-    return _checked_xy(arrays[0], arrays[1], f"{file}[{x!r}]", f"{file}[{y!r}]")
+    x_array, y_array = read_npz(path, (x, y))
+    return _checked_xy(x_array, y_array, f"{path}[{x!r}]", f"{path}[{y!r}]")
 
 
 def load_parquet(path: Any, target: str | int) -> XY:
@@ -228,38 +124,18 @@ def load_parquet(path: Any, target: str | int) -> XY:
     float or boolean, and missing (null) values, give a ``ValueError`` naming the file and the column.
     Returns x float32 ``(rows, columns − 1)`` and y float32 ``(rows,)``.
     """
-    file = _existing_file(path)
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        raise ImportError("glassnet.datasets.load_parquet needs pyarrow, which is not installed. Install the "
-                          "extra: pip install 'glassnet[parquet]'") from exc
-    try:
-        table = pq.read_table(file)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise ValueError(f"{file}: not a readable Parquet file ({_first_line(exc)})") from None
-    if table.num_rows == 0:
-        raise ValueError(f"{file}: no rows")
-    names = [str(name) for name in table.column_names]
-    index = _target_index(target, names, file)
-    columns = []
-    for name, column in zip(names, table.columns):
-        if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
-                or pa.types.is_boolean(column.type)):
-            raise ValueError(f"{file}: column {name!r} has type {column.type}; only numeric columns can be "
-                             "loaded")
-        if column.null_count:
-            first = int(np.flatnonzero(column.is_null().to_numpy())[0])
-            raise ValueError(f"{file}: column {name!r} has {column.null_count} missing values "
-                             f"(the first at row {first}, counting from 0)")
-        values = column.to_numpy().astype(np.float64)
-        if not np.isfinite(values).all():
-            first = int(np.flatnonzero(~np.isfinite(values))[0])
-            raise ValueError(f"{file}: column {name!r} has the non-finite value {values[first]} at row "
-                             f"{first}")
-        columns.append(values)
-    return _split_target(np.column_stack(columns), index, file)
+    from .parquet_table import read_parquet_table
+
+    table = read_parquet_table(path)
+    index = table.index(target)
+    for column in table.columns:
+        if not column.numeric:
+            raise ValueError(f"{path}: column {column.name!r} holds text ({column.first_text[1]!r} at "
+                             f"{table.where(column.first_text[0])}); only numeric columns can be loaded")
+        if column.first_missing is not None:
+            raise ValueError(f"{path}: column {column.name!r} has {int(column.missing.sum())} missing values "
+                             f"(the first at row {column.first_missing[0]}, counting from 0)")
+    return _split_target([column.values for column in table.columns], index, path)
 
 
 def load(path: Any, target: str | int | None = None, *, y_path: Any = None) -> XY:

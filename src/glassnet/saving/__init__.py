@@ -18,7 +18,9 @@ Tensors: every weight under its path (``'dense_1/kernel'``), and in a model file
 ``{"weights": [paths in get_weights order]}``, plus for a model file ``"model"`` (name, dtype, seed, input
 features, layers), ``"compile"`` (optimizer, loss, metric names, compile-level regularization) and
 ``"state"`` (``last_fit``, optimizer iterations and weight-decay exclusions, the model's and each seeded
-Dropout's generator state). Every object is ``{"class_name": ..., "config": {constructor argument: value}}``.
+Dropout's generator state), and in a file ``glassnet train`` wrote, ``"preparation"`` (the data-preparation
+record: :mod:`~glassnet.saving.preparation_section`). Every object is ``{"class_name": ..., "config":
+{constructor argument: value}}``.
 
 Loading never runs code from the file: no pickle, no eval, no import. A class name must be a key of
 :data:`ALLOW_LIST`, which maps names to glassnet's own classes; every value has a declared type and goes
@@ -57,9 +59,10 @@ bounds), :mod:`~glassnet.saving.bounds` (the bounds on values that act after loa
 from __future__ import annotations
 
 from .allow_list import ALLOW_LIST
-from .api import load_model, load_weights, save_model, save_weights
+from .api import load_model, load_model_and_preparation, load_weights, save_model, save_weights
 from .atomic import write_atomically
 from .container import FORMAT, FORMAT_VERSION, MAX_BYTES, MAX_HEADER_BYTES, SUPPORTED_VERSIONS
 
-__all__ = ["save_model", "save_weights", "load_model", "load_weights", "write_atomically", "ALLOW_LIST", "FORMAT",
-           "FORMAT_VERSION", "SUPPORTED_VERSIONS", "MAX_BYTES", "MAX_HEADER_BYTES"]
+__all__ = ["save_model", "save_weights", "load_model", "load_model_and_preparation", "load_weights",
+           "write_atomically", "ALLOW_LIST", "FORMAT", "FORMAT_VERSION", "SUPPORTED_VERSIONS", "MAX_BYTES",
+           "MAX_HEADER_BYTES"]

@@ -19,7 +19,7 @@ from .. import initializers as init
 from .. import losses as los
 from .. import regularizers as reg
 from ..errors import ModelFileError
-from ..layers import Activation, ActivityRegularization, Dense, Dropout
+from ..layers import Activation, ActivityRegularization, Dense, Dropout, Normalization
 from ..optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from ..optimizers.schedules import ExponentialDecay
 from .bounds import _check_text
@@ -58,7 +58,9 @@ ALLOW_LIST: dict[str, dict[str, _Spec]] = {
     "layer": _table((Dense, _DENSE), (Dropout, {"name": "str", "rate": "float", "seed": "int?"}),
                     (Activation, {"name": "str", "activation": "activation",
                                   "activity_regularizer": "regularizer?"}),
-                    (ActivityRegularization, {"name": "str", "l1": "float", "l2": "float"})),
+                    (ActivityRegularization, {"name": "str", "l1": "float", "l2": "float"}),
+                    # mean and variance are tensors of the file (non-trainable weights), not config values
+                    (Normalization, {"name": "str", "axis": "int?", "invert": "bool"})),
     "activation": _table(*((cls, {}) for cls in (act.Linear, act.ReLU, act.Sigmoid, act.Tanh, act.Softmax,
                                                  act.Softplus)),
                          (act.LeakyReLU, {"negative_slope": "float"}), (act.ELU, {"alpha": "float"}),

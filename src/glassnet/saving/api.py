@@ -1,5 +1,6 @@
 """The four entry points: :func:`save_model`, :func:`save_weights`, :func:`load_model`, :func:`load_weights`
-(``model.save`` / ``model.save_weights`` / ``glassnet.load_model`` / ``model.load_weights`` call them).
+(``model.save`` / ``model.save_weights`` / ``glassnet.load_model`` / ``model.load_weights`` call them), and
+:func:`load_model_and_preparation` for a file ``glassnet train`` wrote with its data-preparation record.
 
 Whatever saving writes, loading reads: before writing anything, a save runs the loader's own checks on the
 header and tensors it is about to write, with the same ``max_bytes``, and refuses with ``ValueError`` what a
@@ -22,6 +23,7 @@ from .bounds import _check_finite
 from .container import MAX_BYTES, _encode_header, _file_errors, _parse, _parse_header, _read
 from .messages import _bad, _keys, _Said, _short, _strings
 from .model_file import _check_model, _decode_model, _model_config, _savable_structure
+from .preparation_section import SECTION, decode_section, encode_section, split_section
 
 
 def _save(path: Any, kind: str, config: dict[str, Any], tensors: list[tuple[str, np.ndarray]],
@@ -43,7 +45,8 @@ def _save(path: Any, kind: str, config: dict[str, Any], tensors: list[tuple[str,
     write_atomically(target, [header, *(array for _, array in tensors)])
 
 
-def save_model(model: Sequential, path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> None:
+def save_model(model: Sequential, path: str | os.PathLike, *, max_bytes: int = MAX_BYTES,
+               preparation: Any = None) -> None:
     """Write ``model`` (architecture, compile settings, weights, optimizer and generator states) to ``path``.
 
     Raises ``ValueError`` before writing anything when the model holds something a file cannot hold without
@@ -51,10 +54,15 @@ def save_model(model: Sequential, path: str | os.PathLike, *, max_bytes: int = M
     :data:`~glassnet.saving.ALLOW_LIST`), or anything :func:`load_model` with the same ``max_bytes`` would
     refuse: a file larger than ``max_bytes`` (default 2 GiB; the message says what to pass), a NaN or inf
     weight or optimizer slot, a name with control characters, an integer beyond the file's bounds.
+    ``preparation`` (a :class:`~glassnet.datasets.Preparation`, as ``glassnet train`` passes) is saved too, as the
+    config's ``"preparation"`` section.
     """
     max_bytes = check_positive_int("max_bytes", max_bytes)
     config, tensors = _model_config(model)
-    _save(path, "model", config, tensors, max_bytes, lambda parsed, arrays: _check_model(parsed, arrays, max_bytes))
+    if preparation is not None:
+        config[SECTION] = encode_section(preparation, model, config["model"]["input_features"])
+    _save(path, "model", config, tensors, max_bytes,
+          lambda parsed, arrays: _check_model(split_section(parsed)[0], arrays, max_bytes))
 
 
 def _weight_names(kind: str, config: Any, tensors: dict[str, np.ndarray]) -> list[str]:
@@ -99,6 +107,12 @@ def load_model(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> Sequen
         Refuse larger files before reading them (default 2 GiB), and unbuilt models whose layers would build
         more bytes of weights than this.
     """
+    return load_model_and_preparation(path, max_bytes=max_bytes)[0]
+
+
+def load_model_and_preparation(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> tuple[Sequential, Any]:
+    """:func:`load_model`, and the file's checked :class:`~glassnet.datasets.Preparation` record (None for a
+    file without one, such as any ``model.save``)."""
     source, max_bytes = check_path(path), check_positive_int("max_bytes", max_bytes)
     blob = _read(source, max_bytes)
     with _file_errors(source):
@@ -106,7 +120,10 @@ def load_model(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> Sequen
         if kind != "model":
             _bad("the file's kind", "'model' (this file holds only weights: load it into a model of the same "
                  "architecture with model.load_weights(path))", kind)
-        return _decode_model(config, tensors, max_bytes)
+        config, section, present = split_section(config)
+        model = _decode_model(config, tensors, max_bytes)
+        features = config["model"]["input_features"]
+        return model, decode_section(section, model, features) if present else None
 
 
 def load_weights(model: Sequential, path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 from .. import regularizers as reg
 from .._validation import describe
 from ..errors import ModelFileError
-from ..layers import Dense, Input
+from ..layers import Dense, Input, Normalization
 from ..model import Sequential
 from ..optimizers.base import is_plain_names
 from ..regularization import CompileRegularization
@@ -49,7 +49,9 @@ def _savable_structure(model: Sequential) -> tuple[int | None, list[Any]]:
         raise ValueError("Cannot save a model whose layers share a name: the file keys weights by '<layer "
                          "name>/<weight>' and History by layer name. Give each layer its own name. Received: "
                          f"repeated {repeated}")
-    frozen = [w.path for w in weights if not w.trainable]
+    # A Normalization's mean and variance are non-trainable by design; other frozen weights are not saved yet.
+    frozen = [w.path for layer in model.layers if not isinstance(layer, Normalization) for w in layer.weights
+              if not w.trainable]
     if frozen:
         raise ValueError(f"Cannot save weights with trainable=False (not supported yet). Received: {frozen}")
     return features, weights
@@ -127,13 +129,19 @@ def _rng_state(data: Any, where: str) -> dict[str, Any]:
     return data
 
 
-def _declared_weights(layers: list[Any], features: int) -> list[tuple[str, tuple[int, ...]]]:
+def _declared_weights(layers: list[Any], features: int, *,
+                      trainable_only: bool = False) -> list[tuple[str, tuple[int, ...]]]:
     """(path, shape) of each weight these layers build for ``features`` inputs, in get_weights order — from the
     configuration alone, so a file's tensors are checked before anything is allocated. Mirrors Dense.build,
-    with its check of each constraint against its weight; the other allow-listed layers have no weights and
-    keep the width."""
+    with its check of each constraint against its weight, and Normalization.build (whose non-trainable mean and
+    variance ``trainable_only`` leaves out); the other allow-listed layers have no weights and keep the width."""
     declared = []
     for index, layer in enumerate(layers):
+        if isinstance(layer, Normalization):
+            if not trainable_only:
+                shape = () if layer.axis is None else (features,)
+                declared += [(f"{layer.name}/mean", shape), (f"{layer.name}/variance", shape)]
+            continue
         if not isinstance(layer, Dense):
             continue
         weights = [("kernel", (features, layer.units), layer.kernel_constraint)]
@@ -298,7 +306,8 @@ def _check_model(config: Any, tensors: dict[str, np.ndarray], max_bytes: int) ->
     expected_tensors = dict(expected)
     if training is not None and training.slots_built:
         slot_names = list(training.optimizer.init_slots(np.zeros(0)))
-        expected_tensors.update({f"optimizer/{i}/{slot}": shape for i, (_, shape) in enumerate(expected)
+        trainable = _declared_weights(layers, features or 1, trainable_only=True)  # the optimizer's weights
+        expected_tensors.update({f"optimizer/{i}/{slot}": shape for i, (_, shape) in enumerate(trainable)
                                  for slot in slot_names})
     _check_tensors(tensors, expected_tensors, dtype)
     return _Plan(name, dtype, seed, features, layers, paths, last_fit, model_rng, layer_rngs, training)
