@@ -162,15 +162,17 @@ def test_a_folder_or_a_fifo_as_data(capsys, tmp_path, outcome):
 
 # --- names that attack the terminal --------------------------------------------------------------------------
 def test_escape_sequences_in_a_model_file_are_shown_not_sent(capsys, tmp_path, table, outcome):
-    model = Sequential([Dense(4, "relu", name="\x1b[2J\x1b[31mevil\nforged line"), Dense(1, "sigmoid")], seed=0)
+    # save refuses such a name, so the file is forged: its layer name rewritten in the JSON config.
+    model = Sequential([Dense(4, "relu", name="d"), Dense(1, "sigmoid")], seed=0)
     model.compile("adam", "binary_crossentropy")
     model.build((None, 2))
     model.save(tmp_path / "evil.glassnet")
+    evil = "\x1b[2J\x1b[31mevil\nforged line"
+    rewrite_config(tmp_path / "evil.glassnet", lambda c: c["model"]["layers"][0]["config"].update(name=evil))
     code, out, err = run(capsys, "explain", "--model", tmp_path / "evil.glassnet", "--data", table, "--target", "y")
-    assert code == 0, err
-    assert ESC not in out and "\\x1b[2J\\x1b[31mevil\\x0aforged line/kernel" in out
-    assert not any(line.startswith("forged line") for line in out.splitlines())
-    outcome("recovered")
+    assert code == 2 and ESC not in out + err and "\\x1b[2J\\x1b[31mevil" in err, err
+    assert len(err.strip().splitlines()) == 1  # the newline in the name did not forge a second line
+    outcome("refused cleanly")
 
 
 def test_escape_sequences_in_column_and_class_names(capsys, tmp_path, outcome):
