@@ -244,7 +244,7 @@ def test_sweep_writes_results_and_a_report(capsys, data_file, tmp_path):
     code, out, err = run(capsys, "sweep", "--data", data_file, "--target", "label", "--layers", "8", "--epochs", "5",
                          "--lambdas", "0,0.001,0.01", "--cv", "2", "--jobs", "1", "--out", out_dir)
     assert code == 0, err
-    assert "best λ" in out and "standardized with all rows' statistics" in out
+    assert "best λ" in out and "standardized on each fit's training rows" in out
     assert {"results.json", "results.csv", "report.html"} <= {p.name for p in out_dir.iterdir()}
     results = json.loads((out_dir / "results.json").read_text())
     assert sorted({r["value"] for r in results["records"]}) == [0.0, 0.001, 0.01]

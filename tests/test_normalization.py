@@ -226,3 +226,23 @@ def test_inputs_of_the_wrong_width_or_a_mean_that_does_not_broadcast():
     with pytest.raises(ValueError, match=r"expects inputs of shape \(batch, features\). Received: "
                                          r"input_shape=\(None, 2, 2\)"):
         Normalization().build((None, 2, 2), np.dtype("float32"), np.random.default_rng(0))
+
+
+def test_a_layer_adapted_in_another_dtype_is_refused_by_the_model_before_anything_changes():
+    layer = Normalization()
+    layer.adapt(np.arange(12.0).reshape(6, 2))  # builds in floatx(): float32
+    model = glassnet.Sequential([layer, glassnet.Dense(1)], dtype="float64")
+    with pytest.raises(ValueError, match=r"already built in float32 .* the model computes in float64.*"
+                                         r"Received: dtype=float64"):
+        model.build((None, 2))
+    assert not model.built and not model.layers[1].built
+
+
+def test_a_file_with_a_negative_variance_is_refused(tmp_path):
+    layer = Normalization()
+    model = glassnet.Sequential([layer, glassnet.Dense(1)], seed=0)
+    model.build((None, 2))
+    layer.adapt(np.arange(12.0).reshape(6, 2))
+    layer.variance.value[0] = -1.0
+    with pytest.raises(ValueError, match=r"variances ≥ 0"):
+        model.save(tmp_path / "m.glassnet")

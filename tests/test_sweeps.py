@@ -384,3 +384,17 @@ def test_learning_curve_lam_error(tiny_data):
     x, y = tiny_data
     with pytest.raises(ValueError, match="Received: lam=-0.5"):
         learning_curve(TINY_SPEC, x, y, [1.0], lam=-0.5, n_jobs=1, progress=False)
+
+
+def test_a_standardizing_spec_adapts_on_each_fits_own_training_rows(tiny_data):
+    x, y = tiny_data
+    x = x * 100 + 7  # far from unit scale
+    spec = ModelSpec(hidden=(4,), standardize=True).for_targets(y)
+    train, _ = kfold_splits(len(x), 3, seed=0)[1]
+    model = spec(0.01, n_samples=len(train), batch_size=32, seed=0, x=x[train])
+    normalization = model.layers[0]
+    np.testing.assert_allclose(normalization.mean.value, x[train].mean(axis=0), rtol=1e-6)
+    assert not np.allclose(normalization.mean.value, x.mean(axis=0), rtol=1e-6)  # not all rows' statistics
+    results = validation_curve(spec, x, y, [0.0], n_jobs=1, **TINY)
+    assert set(results.records[0]["norms"]) == {"layer_1", "layer_2"}  # Dense layers by position
+    assert results.summary()[0]["val_accuracy_mean"] > 0.5

@@ -133,6 +133,12 @@ class Sequential:
         rng = rng or self._rng
         shape = (None, int(shape[-1]))
         self._input_shape = shape
+        for layer in self._layers:  # checked first: a refused build changes no layer
+            if layer.built and layer.dtype != dtype:
+                raise ValueError(f"Layer {layer.name!r} is already built in {layer.dtype.name} (e.g. by "
+                                 f"Normalization.adapt, which builds in floatx()), but the model computes in "
+                                 f"{dtype.name}: adapt it after adding it to the model, or make the model's dtype "
+                                 f"{layer.dtype.name}. Received: dtype={dtype.name}")
         for layer in self._layers:
             if not layer.built:
                 layer.build(shape, dtype, rng)

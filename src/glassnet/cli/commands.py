@@ -87,25 +87,16 @@ def prepared(options: dict[str, Any], val: float) -> Any:
 def build_model(options: dict[str, Any], preparation: Any, x_train: np.ndarray) -> Any:
     """The network for ``options``: Normalization (adapted on ``x_train``) unless ``standardize`` is off, then
     the hidden Dense layers and the output layer the task needs, compiled with one L2 strength on every kernel."""
-    from .. import Normalization, Sequential
     from ..experiments import ModelSpec
 
     output, loss, metrics = HEADS[preparation.task]
     spec = ModelSpec(hidden=options["layers"], activation=options["activation"], output_activation=output,
                      loss=loss, optimizer=options["optimizer"], learning_rate=options["learning_rate"],
-                     convention=options["convention"], metrics=metrics, n_outputs=preparation.n_outputs)
-    base = spec(options["l2"], n_samples=len(x_train), batch_size=options["batch_size"], seed=options["seed"])
-    layers = base.layers
-    if options["standardize"]:
-        standardize = Normalization(name="standardize")
-        standardize.adapt(x_train)
-        # NOTE: Keras divides a column that is constant on the training rows by ε = 1e-7; like scikit-learn's
-        # StandardScaler, scale such a column by 1 instead, so a different value in new rows stays moderate.
-        standardize.variance.value[standardize.variance.value == 0] = 1.0
-        layers = [standardize, *layers]
-    model = Sequential(layers, name="glassnet_train", seed=options["seed"])
-    model.compile(optimizer=base.optimizer, loss=base.loss, metrics=list(spec.metrics),
-                  regularizer=base.compile_regularization.regularizer)
+                     convention=options["convention"], metrics=metrics, n_outputs=preparation.n_outputs,
+                     standardize=options["standardize"])
+    model = spec(options["l2"], n_samples=len(x_train), batch_size=options["batch_size"], seed=options["seed"],
+                 x=x_train)
+    model.name = "glassnet_train"
     return model
 
 
@@ -171,22 +162,21 @@ def train(options: dict[str, Any]) -> int:
 
 # --- sweep -------------------------------------------------------------------------------------------------
 def sweep(options: dict[str, Any]) -> int:
-    from ..datasets import standardize
     from ..experiments import ModelSpec, validation_curve, write_report
 
     out = out_folder(options.get("out") or "glassnet-sweep")
     data = prepared(options, 0.0)   # every row: the folds split them
     preparation = data.preparation
     x = data.x_train
-    if options["standardize"]:
-        # NOTE: statistics of all rows, the folds' validation rows included: a small leak, the same for every λ.
-        (x,), _ = standardize(x)
     output, loss, metrics = HEADS[preparation.task]
+    # With standardize, each fit's Normalization is adapted on its own training rows: no fold's validation rows
+    # leak into the statistics.
     spec = ModelSpec(hidden=options["layers"], activation=options["activation"], output_activation=output,
                      loss=loss, optimizer=options["optimizer"], learning_rate=options["learning_rate"],
-                     convention=options["convention"], metrics=metrics, n_outputs=preparation.n_outputs)
+                     convention=options["convention"], metrics=metrics, n_outputs=preparation.n_outputs,
+                     standardize=options["standardize"])
     say(f"target {preparation.target!r}: {preparation.task} ({data.reason}); {len(x)} rows, "
-        f"{preparation.n_inputs} inputs" + (", standardized with all rows' statistics" if options["standardize"]
+        f"{preparation.n_inputs} inputs" + (", standardized on each fit's training rows" if options["standardize"]
                                             else ""))
     results = validation_curve(spec, x, data.y_train, list(options["lambdas"]), cv=options["cv"],
                                epochs=options["epochs"], batch_size=options["batch_size"],

@@ -17,7 +17,7 @@ from .. import optimizers as optimizers_module
 from .._validation import check_positive_float, check_positive_int
 from ..backend import floatx, standardize_dtype
 from ..conventions import COUPLED, convert, data_loss_scale
-from ..layers import Dense
+from ..layers import Dense, Normalization
 from ..model import Sequential
 from ..regularizers import L2
 
@@ -56,6 +56,9 @@ class ModelSpec:
     dtype : str or None
         'float32' or 'float64'. None: the sweep fixes it to the caller's :func:`glassnet.floatx`, so workers
         in other processes compute in the same precision.
+    standardize : bool
+        Put a ``Normalization`` layer first, adapted on each fit's own training rows (Keras's way of
+        standardizing features; no statistics leak from a fold's validation rows).
 
     >>> spec = ModelSpec(hidden=(4,), n_outputs=1)
     >>> model = spec(0.01, seed=0)
@@ -73,6 +76,7 @@ class ModelSpec:
     metrics: tuple[str, ...] = ("accuracy",)
     n_outputs: int | None = None
     dtype: str | None = None
+    standardize: bool = False
 
     def __post_init__(self) -> None:
         # Validate (and turn lists into tuples, so the spec stays hashable) before it can travel to workers.
@@ -105,6 +109,8 @@ class ModelSpec:
             object.__setattr__(self, "n_outputs", check_positive_int("n_outputs", self.n_outputs))
         if self.dtype is not None:
             object.__setattr__(self, "dtype", standardize_dtype(self.dtype).name)
+        if not isinstance(self.standardize, bool):
+            raise TypeError(f"Argument `standardize` must be a bool. Received: standardize={self.standardize!r}")
 
     def for_targets(self, y: np.ndarray) -> ModelSpec:
         """This spec with ``n_outputs`` inferred from the targets ``y`` (if unset) and ``dtype`` fixed.
@@ -123,15 +129,25 @@ class ModelSpec:
         return dataclasses.replace(self, n_outputs=n_outputs, dtype=self.dtype or floatx())
 
     def __call__(self, lam: float, n_samples: int | None = None, batch_size: int | None = None, *,
-                 seed: int | None = None) -> Sequential:
-        """Build and compile the network for strength ``lam`` (in ``convention``); see the class docstring."""
+                 seed: int | None = None, x: np.ndarray | None = None) -> Sequential:
+        """Build and compile the network for strength ``lam`` (in ``convention``); see the class docstring.
+
+        With ``standardize``, a ``Normalization`` layer comes first, adapted on ``x`` — the rows this model trains
+        on, so a fold's validation rows never leak into the statistics (unadapted: mean 0, variance 1)."""
         if self.n_outputs is None and self.output_activation != "sigmoid":
             raise ValueError("ModelSpec needs `n_outputs` for a non-sigmoid output: pass n_outputs= or let "
                              "the sweep infer it from y. Received: n_outputs=None")
         units = [*self.hidden, self.n_outputs or 1]
         layers = [Dense(u, activation=self.activation if i < len(self.hidden) else self.output_activation,
                         name=f"layer_{i + 1}") for i, u in enumerate(units)]
-        model = Sequential(layers, seed=seed, dtype=self.dtype)
+        normalization = Normalization(name="standardize") if self.standardize else None
+        model = Sequential(([normalization] if normalization else []) + layers, seed=seed, dtype=self.dtype)
+        if normalization is not None and x is not None:
+            model.build((None, np.asarray(x).shape[1]))
+            normalization.adapt(x)
+            # NOTE: Keras divides a column that is constant on the training rows by ε = 1e-7; like scikit-learn's
+            # StandardScaler, scale such a column by 1 instead, so a different value in new rows stays moderate.
+            normalization.variance.value[normalization.variance.value == 0] = 1.0
         l2 = convert(lam, self.convention, "keras", n_samples=n_samples, batch_size=batch_size, loss=self.loss,
                      n_outputs=self.n_outputs or 1)
         optimizer = type(optimizers_module.get(self.optimizer))(learning_rate=self.learning_rate)

@@ -15,8 +15,8 @@ A *task* is one (value, fold, seed):
    lecture's J_train and J_cv; the epoch averages of the last epoch are in ``history``), each kernel's norm,
    and the per-epoch history.
 
-Layer names such as ``dense_7`` depend on how many layers a process has made, so records name layers by
-position: ``layer_1`` is the model's first layer, in ``norms`` and in the history keys
+Layer names such as ``dense_7`` depend on how many layers a process has made, so records name the layers with
+a kernel by position: ``layer_1`` is the model's first Dense layer, in ``norms`` and in the history keys
 (``norm/layer_1/kernel``).
 """
 
@@ -73,10 +73,12 @@ def kfold_splits(n: int, cv: int, seed: int) -> list[tuple[np.ndarray, np.ndarra
             for k in range(cv)]
 
 
-def build(build_model: Any, lam: float, n_samples: int, settings: FitSettings, seed: int) -> Sequential:
-    """Build a compiled model for ``lam``: a ModelSpec with ``seed``, or ``build_model(lam)``."""
+def build(build_model: Any, lam: float, n_samples: int, settings: FitSettings, seed: int,
+          x_train: np.ndarray | None = None) -> Sequential:
+    """Build a compiled model for ``lam``: a ModelSpec with ``seed`` (standardizing with ``x_train``'s statistics
+    when it asks to), or ``build_model(lam)``."""
     if isinstance(build_model, ModelSpec):
-        return build_model(lam, n_samples=n_samples, batch_size=settings.batch_size, seed=seed)
+        return build_model(lam, n_samples=n_samples, batch_size=settings.batch_size, seed=seed, x=x_train)
     model = build_model(lam)
     if not isinstance(model, Sequential) or not model.compiled:
         raise TypeError("Argument `build_model` must return a compiled glassnet Sequential. "
@@ -85,6 +87,13 @@ def build(build_model: Any, lam: float, n_samples: int, settings: FitSettings, s
         # Pin the caller's float type: a worker process has its own floatx(), which set_floatx never reached.
         model.dtype = np.dtype(settings.dtype)
     return model
+
+
+def positional_names(model: Sequential) -> dict[str, str]:
+    """{layer name: 'layer_k'} for the layers with a kernel, counted from 1 in order (a Normalization in front
+    keeps its own name): the names records and studies use whatever a process named the layers."""
+    kernels = [layer for layer in model.layers if "kernel" in layer.weight_names]
+    return {layer.name: f"layer_{i}" for i, layer in enumerate(kernels, start=1)}
 
 
 def _positional(key: str, names: dict[str, str]) -> str:
@@ -124,11 +133,11 @@ def run_task(task: SweepTask, *, build_model: Any, x: np.ndarray, y: np.ndarray,
     with threadpoolctl.threadpool_limits(limits=1):
         x_tr, y_tr = x[task.train], y[task.train]
         x_va, y_va = (x_val, y_val) if task.val is None else (x[task.val], y[task.val])
-        model = build(build_model, task.lam, len(task.train), settings, task.seed)
+        model = build(build_model, task.lam, len(task.train), settings, task.seed, x_tr)
         history = model.fit(x_tr, y_tr, validation_data=(x_va, y_va), epochs=settings.epochs,
                             batch_size=settings.batch_size, verbose=0, seed=task.seed)
         train, val = _scores(model, x_tr, y_tr, settings), _scores(model, x_va, y_va, settings)
-    names = {layer.name: f"layer_{i}" for i, layer in enumerate(model.layers, start=1)}
+    names = positional_names(model)
     record: dict[str, Any] = {"value": task.value, "fold": task.fold, "seed": task.seed,
                               "n_train": len(task.train), "n_val": len(x_va)}
     record.update({f"train_{key}": float(value) for key, value in train.items()})

@@ -310,6 +310,10 @@ def _check_model(config: Any, tensors: dict[str, np.ndarray], max_bytes: int) ->
         expected_tensors.update({f"optimizer/{i}/{slot}": shape for i, (_, shape) in enumerate(trainable)
                                  for slot in slot_names})
     _check_tensors(tensors, expected_tensors, dtype)
+    for layer in layers:  # a variance below 0 would make every prediction NaN (√ of it)
+        if isinstance(layer, Normalization) and f"{layer.name}/variance" in tensors and \
+                np.any(tensors[f"{layer.name}/variance"] < 0):
+            _bad(f"tensor '{layer.name}/variance'", "variances ≥ 0", _Said("a negative variance"))
     return _Plan(name, dtype, seed, features, layers, paths, last_fit, model_rng, layer_rngs, training)
 
 
