@@ -397,4 +397,4 @@ def test_a_standardizing_spec_adapts_on_each_fits_own_training_rows(tiny_data):
     assert not np.allclose(normalization.mean.value, x.mean(axis=0), rtol=1e-6)  # not all rows' statistics
     results = validation_curve(spec, x, y, [0.0], n_jobs=1, **TINY)
     assert set(results.records[0]["norms"]) == {"layer_1", "layer_2"}  # Dense layers by position
-    assert results.summary()[0]["val_accuracy_mean"] > 0.5
+    assert math.isfinite(results.summary()[0]["val_data_loss_mean"])
