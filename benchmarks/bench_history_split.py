@@ -20,29 +20,29 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet import L2, Dense, Sequential, training
+from glassnet import L2, Dense, Sequential
+from glassnet.engine import logs, loops
 
 
 @contextmanager
 def total_only_logging():
     """Swap the split bookkeeping for a single running total (the baseline)."""
-    original_add, original_logs, original_norms = training.LossTotals.add, training.LossTotals.logs, \
-        training.kernel_norms
+    original_add, original_logs, original_norms = logs.LossTotals.add, logs.LossTotals.logs, loops.kernel_norms
 
     def add(self, parts, n):
         self.data += parts.total * n
         self.seen += n
 
-    def logs(self):
+    def total_only(self):
         return {"loss": self.data / self.seen}
 
-    training.LossTotals.add, training.LossTotals.logs = add, logs
-    training.kernel_norms = lambda model: {}
+    logs.LossTotals.add, logs.LossTotals.logs = add, total_only
+    loops.kernel_norms = lambda weights: {}
     try:
         yield
     finally:
-        training.LossTotals.add, training.LossTotals.logs = original_add, original_logs
-        training.kernel_norms = original_norms
+        logs.LossTotals.add, logs.LossTotals.logs = original_add, original_logs
+        loops.kernel_norms = original_norms
 
 
 def make_model(seed: int) -> Sequential:

@@ -9,7 +9,7 @@ glassnet, y, the shuffle order and the resident part of the mapped file.
 
 ``--mmap-mode c`` measures a copy-on-write mapping instead: its pages are never released (they may hold the
 user's edits) and shuffled rows are read through the mapping, so its peak RSS grows with the file — the price
-of never losing an edit (glassnet.batching).
+of never losing an edit (glassnet.engine.mapped_io).
 """
 
 from __future__ import annotations

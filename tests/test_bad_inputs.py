@@ -98,7 +98,7 @@ def snapshot(model: Sequential) -> dict[str, Any]:
         "iterations": None if optimizer is None else optimizer.iterations,
         "learning_rate": None if optimizer is None else optimizer.learning_rate,
         "slots": None if optimizer is None else [{k: v.copy() for k, v in s.items()} for s in optimizer.slots],
-        "rng": copy.deepcopy(model._rng.bit_generator.state),
+        "rng": copy.deepcopy(model.rng.bit_generator.state),
         "regularizers": [(w.path, id(w.regularizer), w.regularizer_source) for w in model.weights],
         "compile_regularization": model.compile_regularization,
         "last_fit": copy.deepcopy(model.last_fit),

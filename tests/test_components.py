@@ -851,7 +851,7 @@ def _steps(optimizer, grads=GRADS, w0=W0):
     weight = _weight(w0)
     history = []
     for g in grads:
-        optimizer.apply([g.copy()], [weight])
+        optimizer.apply_gradients(zip([g.copy()], [weight]))
         history.append(weight.value.copy())
     return history
 
@@ -929,9 +929,9 @@ def test_sgd_momentum_steps_by_hand(nesterov):
 def test_gradient_parts_are_summed_by_the_optimizer():
     weight = _weight(W0)
     data, penalty = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.5, 0.0], [-1.0, 0.25]])
-    SGD(learning_rate=0.1).apply([Gradient(data, penalty)], [weight])
+    SGD(learning_rate=0.1).apply_gradients(zip([Gradient(data, penalty)], [weight]))
     np.testing.assert_allclose(weight.value, W0 - 0.1 * (data + penalty), rtol=1e-14)
-    SGD(learning_rate=0.1).apply([Gradient(data, None)], [weight])
+    SGD(learning_rate=0.1).apply_gradients(zip([Gradient(data, None)], [weight]))
     np.testing.assert_allclose(weight.value, W0 - 0.1 * (2 * data + penalty), rtol=1e-14)
 
 
@@ -956,8 +956,8 @@ def test_decoupled_weight_decay_with_bias_excluded(make):
     reference = make()  # the same algorithm without decay
     reference.weight_decay = None
     ref_kernel, ref_bias = _weight(W0, "dense_7/kernel"), _weight([0.4, -0.6], "dense_7/bias")
-    optimizer.apply([g_kernel, g_bias], [kernel, bias])
-    reference.apply([g_kernel, g_bias], [ref_kernel, ref_bias])
+    optimizer.apply_gradients(zip([g_kernel, g_bias], [kernel, bias]))
+    reference.apply_gradients(zip([g_kernel, g_bias], [ref_kernel, ref_bias]))
     step_kernel = ref_kernel.value - W0
     np.testing.assert_allclose(kernel.value, W0 - W0 * wd * lr + step_kernel, rtol=1e-12, atol=1e-15)
     assert not np.allclose(kernel.value, ref_kernel.value, rtol=1e-6, atol=0)  # the decay is visible
@@ -988,7 +988,7 @@ def test_adamw_decays_every_weight_unless_excluded_in_a_model():
 def test_clipnorm_per_gradient():
     big, small = np.array([[3.0, 4.0]]), np.array([0.3, 0.4])  # norms 5 and 0.5
     w1, w2 = _weight([[0.0, 0.0]]), _weight([0.0, 0.0], "dense/bias")
-    SGD(learning_rate=1.0, clipnorm=1.0).apply([big, small], [w1, w2])
+    SGD(learning_rate=1.0, clipnorm=1.0).apply_gradients(zip([big, small], [w1, w2]))
     np.testing.assert_allclose(w1.value, -big / 5, rtol=1e-14)
     np.testing.assert_allclose(w2.value, -small, rtol=1e-14)
 
@@ -996,11 +996,11 @@ def test_clipnorm_per_gradient():
 def test_global_clipnorm():
     a, b = np.array([[3.0, 0.0]]), np.array([0.0, 4.0])  # global norm 5
     w1, w2 = _weight([[0.0, 0.0]]), _weight([0.0, 0.0], "dense/bias")
-    SGD(learning_rate=1.0, global_clipnorm=2.0).apply([a, b], [w1, w2])
+    SGD(learning_rate=1.0, global_clipnorm=2.0).apply_gradients(zip([a, b], [w1, w2]))
     np.testing.assert_allclose(w1.value, -a * 2 / 5, rtol=1e-14)
     np.testing.assert_allclose(w2.value, -b * 2 / 5, rtol=1e-14)
     w1, w2 = _weight([[0.0, 0.0]]), _weight([0.0, 0.0], "dense/bias")
-    SGD(learning_rate=1.0, global_clipnorm=10.0).apply([a, b], [w1, w2])
+    SGD(learning_rate=1.0, global_clipnorm=10.0).apply_gradients(zip([a, b], [w1, w2]))
     np.testing.assert_allclose(w1.value, -a, rtol=1e-14)
     np.testing.assert_allclose(w2.value, -b, rtol=1e-14)
 
@@ -1008,7 +1008,7 @@ def test_global_clipnorm():
 def test_clipvalue():
     g = np.array([[-3.0, 0.2], [0.7, -0.1]])
     w = _weight(np.zeros((2, 2)))
-    SGD(learning_rate=1.0, clipvalue=0.5).apply([g], [w])
+    SGD(learning_rate=1.0, clipvalue=0.5).apply_gradients(zip([g], [w]))
     np.testing.assert_allclose(w.value, -np.array([[-0.5, 0.2], [0.5, -0.1]]), rtol=1e-14)
 
 

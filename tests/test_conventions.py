@@ -20,7 +20,7 @@ from sklearn.neural_network import MLPRegressor
 
 import glassnet
 from glassnet import L2, Dense, Sequential
-from glassnet.conventions import data_loss_scale
+from glassnet.regularizers.conventions import data_loss_scale
 from glassnet.regularizers import convert, strength_table
 
 CONVENTIONS = ["lecture", "keras", "torch", "sklearn", "playground", "kappa"]

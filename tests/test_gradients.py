@@ -625,7 +625,7 @@ def test_fused_model_data_loss_equals_the_loss_of_the_output():
     for loss in ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"):
         last = Dense(3, "sigmoid" if loss == "binary_crossentropy" else "softmax")
         model = _model([Dense(4, "tanh"), last], loss, 3)
-        assert model._fused_logits()
+        assert model.loss_from_logits
         x, y = _xy(model, 8, 3, seed=1)
         s = np.linspace(0.0, 2.0, 8)
         out = model.forward(x, training=True)

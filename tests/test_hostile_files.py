@@ -409,7 +409,7 @@ def savable_models(draw):
         model.compile(optimizer, "mse")
         if features is not None:  # the slots as the first step makes them
             model.build((None, features))
-            model.optimizer.build(model.trainable_weights, model.flat_parameters())
+            model.optimizer.build(model.state.weights, model.state)
         model.optimizer.iterations = draw(st.sampled_from([0, 7, 2**53 + 1, 2**63 - 1, 2**63]))
     elif features is not None:
         model.build((None, features))

@@ -28,7 +28,7 @@ import pytest
 import glassnet
 from glassnet import (SGD, Adagrad, Adam, AdamW, Dense, LambdaCallback, ModelFileError, NonFiniteError, RMSprop,
                       Sequential)
-from glassnet.batching import RowGatherer
+from glassnet.engine.mapped_io import RowGatherer
 from glassnet.constraints import Constraint
 from glassnet.optimizers import ExponentialDecay, LearningRateSchedule
 
@@ -358,11 +358,11 @@ def test_an_exponential_decay_that_overflows_is_refused_at_its_step(outcome):
     weights = model.trainable_weights
     zero = [np.zeros_like(w.value) for w in weights]
     for _ in range(2):  # lr 0.1, then 1e299; 1e599 does not exist
-        model.optimizer.apply(zero, weights)
+        model.optimizer.apply_gradients(zip(zero, weights))
     before = state_of(model)
     with pytest.raises(ValueError, match=r"learning rate of step 3 \(the schedule at iterations=2\).*Received: "
                                          r"learning_rate=OverflowError raised by the schedule"):
-        model.optimizer.apply(zero, weights)
+        model.optimizer.apply_gradients(zip(zero, weights))
     assert_state(model, before)
     with pytest.raises(ValueError, match="learning rate of step 3"):
         model.optimizer.learning_rate  # noqa: B018 - the property says the same

@@ -138,7 +138,7 @@ def test_mean_and_variance_stay_outside_training_and_penalties():
     assert [w.trainable for w in norm.weights] == [False, False]
     assert all(w.regularizer is None for w in norm.weights)
     assert model.trainable_weights == [w for layer in model.layers[1:] for w in layer.weights]
-    assert model.flat_parameters().theta.size == 5 * 4 + 4 + 4 + 1
+    assert model.state.theta.size == 5 * 4 + 4 + 4 + 1
     assert all(np.array_equal(a, w.value) for a, w in zip(before, norm.weights))
     assert not any(key.startswith("penalty/normalization") for key in history.history)
     assert len(model.losses) == 4   # two kernels and two biases of the Dense layers, nothing of norm

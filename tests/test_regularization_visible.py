@@ -254,7 +254,7 @@ def _snapshot(model):
     caches = [{key: np.copy(value) for key, value in vars(layer).items() if isinstance(value, np.ndarray)}
               for layer in model.layers]
     return (model.get_weights(), optimizer.iterations, [{k: v.copy() for k, v in s.items()} for s in optimizer.slots],
-            grads, list(model.losses), model._rng.bit_generator.state, model.fit_rng.bit_generator.state, caches)
+            grads, list(model.losses), model.rng.bit_generator.state, model.fit_rng.bit_generator.state, caches)
 
 
 def assert_same_state(before, after):

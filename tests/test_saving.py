@@ -526,16 +526,16 @@ def test_loading_builds_the_model_once_whatever_its_depth(tmp_path, monkeypatch)
     model.compile("adam", "mse")
     model.fit(np.ones((4, 1), "float32"), np.ones(4, "float32"), verbose=0)
     model.save(tmp_path / "deep.glassnet")
-    import glassnet.model as model_module
+    import glassnet.engine.model as model_module
 
     made = []
 
-    class Counted(model_module.FlatParameters):
-        def __init__(self, weights):
-            made.append(len(weights))
-            super().__init__(weights)
+    class Counted(model_module.TrainState):
+        def __init__(self, layers):
+            super().__init__(layers)
+            made.append(len(self.weights))
 
-    monkeypatch.setattr(model_module, "FlatParameters", Counted)
+    monkeypatch.setattr(model_module, "TrainState", Counted)
     loaded = glassnet.load_model(tmp_path / "deep.glassnet")
     assert made == [80]
     assert_same_weights(model, loaded)

@@ -15,7 +15,7 @@ from .checkpoints import BackupAndRestore, ModelCheckpoint
 from .constraints import MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 from .errors import ModelFileError, NonFiniteError, NotCompiledError
 from .layers import Activation, ActivityRegularization, Dense, Dropout, Input, Normalization
-from .model import Sequential
+from .engine.model import Sequential
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from .regularizers import L1, L1L2, L2
 

@@ -66,7 +66,7 @@ def as_float_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
         raise TypeError(f"Argument `{name}` must be a numeric array. Received: {name} with dtype {array.dtype}")
     if array.ndim == 0:
         raise ValueError(f"Argument `{name}` must have a batch dimension. Received: {name} with shape ()")
-    from .batching import check_file_length, chunked_all_finite
+    from .engine.mapped_io import check_file_length, chunked_all_finite
 
     check_file_length(name, array)  # a truncated mapped file would kill the process on the first read past its end
     array = array.astype(dtype, copy=False)
@@ -83,3 +83,15 @@ def describe(value: Any) -> str:
         return f"array of shape {value.shape} and dtype {value.dtype}"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_seed(name: str, value: Any) -> int | None:
+    """``value`` as an int when it is None or a whole number ≥ 0 (Python or NumPy integer; bools refused): the one
+    rule for every seed glassnet takes (``numpy.random.default_rng`` refuses negative seeds)."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"Argument `{name}` must be an integer ≥ 0 or None. Received: {name}={value!r}")
+    if value < 0:
+        raise ValueError(f"Argument `{name}` must be an integer ≥ 0 or None. Received: {name}={value!r}")
+    return int(value)

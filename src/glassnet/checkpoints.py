@@ -104,7 +104,7 @@ def restore_into(model: Any, path: Path) -> None:
     if type(optimizer) is not type(saved_optimizer):
         raise ValueError(f"The backup in {path} was made with {type(saved_optimizer).__name__}, this model uses "
                          f"{type(optimizer).__name__}. Received: a different training command")
-    optimizer.build(model.trainable_weights, model.flat_parameters())
+    optimizer.build(model.state.weights, model.state)
     for slots, saved_slots in zip(optimizer.slots, saved_optimizer.slots):
         for name, value in saved_slots.items():
             slots[name][...] = value

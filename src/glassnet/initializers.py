@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_nonnegative_float
+from ._validation import check_seed, check_nonnegative_float
 
 _TRUNCATED_STDDEV = 0.87962566103423978
 
@@ -44,9 +44,7 @@ class Initializer:
     name = "initializer"
 
     def __init__(self, seed: int | None = None):
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"Argument `seed` must be an int or None. Received: seed={seed!r}")
-        self.seed = seed
+        self.seed = check_seed("seed", seed)
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = "float32",
                  rng: np.random.Generator | None = None) -> np.ndarray:

@@ -61,9 +61,9 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._validation import (check_nonnegative_float, check_positive_float, check_positive_int,
                           check_unit_interval)
 from .callbacks import EarlyStopping
-from .conventions import COUPLED
+from .regularizers.conventions import COUPLED
 from .layers import Dense
-from .model import Sequential
+from .engine.model import Sequential
 from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 from .regularizers import L1, L1L2, L2, Regularizer, convert
 

@@ -6,21 +6,21 @@ so they read them through one function.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
+
+from .._validation import check_seed
 
 XY = tuple[np.ndarray, np.ndarray]
 
 
 def _generator(seed: Any) -> np.random.Generator:
     """A Generator from ``None`` (fresh entropy), an int ≥ 0, or a Generator (used as is)."""
-    if seed is None or isinstance(seed, np.random.Generator):
-        return np.random.default_rng(seed)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"Argument `seed` must be None, an integer ≥ 0 or a numpy.random.Generator. "
-                        f"Received: seed={seed!r}")
-    if seed < 0:
-        raise ValueError(f"Argument `seed` must be an integer ≥ 0. Received: seed={seed!r}")
-    return np.random.default_rng(int(seed))
+    if isinstance(seed, np.random.Generator):
+        return seed
+    try:
+        return np.random.default_rng(check_seed("seed", seed))
+    except TypeError:
+        raise TypeError("Argument `seed` must be None, an integer ≥ 0 or a numpy.random.Generator. "
+                        f"Received: seed={seed!r}") from None

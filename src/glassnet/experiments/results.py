@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ..conventions import LABELS, convert
+from ..regularizers.conventions import LABELS, convert
 from .results_schema import PARAMS as _PARAMS
 from .results_schema import TASK_KEYS as _TASK_KEYS
 from .results_schema import MAX_FILE_BYTES, check
@@ -131,7 +131,7 @@ class SweepResults:
 
     @property
     def strength_label(self) -> str:
-        """'Keras l2', 'lecture λ', ...: how a swept strength reads (see :data:`glassnet.conventions.LABELS`)."""
+        """'Keras l2', 'lecture λ', ...: how a swept strength reads (see :data:`glassnet.regularizers.conventions.LABELS`)."""
         return LABELS.get(self.convention, self.convention)
 
     @property

@@ -16,9 +16,9 @@ from .. import losses as losses_module
 from .. import optimizers as optimizers_module
 from .._validation import check_positive_float, check_positive_int
 from ..backend import floatx, standardize_dtype
-from ..conventions import COUPLED, convert, data_loss_scale
+from ..regularizers.conventions import COUPLED, convert, data_loss_scale
 from ..layers import Dense, Normalization
-from ..model import Sequential
+from ..engine.model import Sequential
 from ..regularizers import L2
 
 _CROSS_ENTROPIES = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
@@ -47,7 +47,7 @@ class ModelSpec:
         The optimizer's learning rate, > 0.
     convention : str
         How ``lam`` is read: one of 'keras', 'lecture', 'torch', 'sklearn', 'playground', 'kappa'
-        (see :mod:`glassnet.conventions`).
+        (see :mod:`glassnet.regularizers.conventions`).
     metrics : tuple of str
         Compiled metrics. 'accuracy' needs a cross-entropy loss; for regression pass ``()`` (sweeps then
         record the MSE).

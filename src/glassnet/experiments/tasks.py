@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from .. import metrics as metrics_module
-from .. import training
+from ..engine.data import check_xy, evaluate_arrays
+from ..engine.logs import kernel_norms
 from .._validation import describe
-from ..model import Sequential
+from ..engine.model import Sequential
 from .parallel import require
 from .spec import ModelSpec
 
@@ -106,8 +107,8 @@ def _positional(key: str, names: dict[str, str]) -> str:
 
 def _scores(model: Sequential, x: np.ndarray, y: np.ndarray, settings: FitSettings) -> dict[str, float]:
     """Loss parts, metrics and error on the current weights, inference mode (no dropout, no update)."""
-    x, y, _ = training._check_xy(model, x, y, None)
-    logs = training._evaluate_arrays(model, x, y, None, settings.batch_size)
+    x, y, _ = check_xy(model, x, y, None)
+    logs = evaluate_arrays(model, x, y, None, settings.batch_size)
     scores = {key: logs[key] for key in ("loss", "data_loss", "penalty_loss")}
     scores.update({name: logs[name] for name in model.metric_names(x.shape[1])})
     if settings.metric is not None:
@@ -143,7 +144,7 @@ def run_task(task: SweepTask, *, build_model: Any, x: np.ndarray, y: np.ndarray,
     record.update({f"train_{key}": float(value) for key, value in train.items()})
     record.update({f"val_{key}": float(value) for key, value in val.items()})
     # kernel_norms keys are 'norm/<layer>/kernel'; records keep {positional layer name: ‖W‖_F}.
-    record["norms"] = {names[key.split("/")[1]]: norm for key, norm in training.kernel_norms(model).items()}
+    record["norms"] = {names[key.split("/")[1]]: norm for key, norm in kernel_norms(model.weights).items()}
     record["history"] = {_positional(key, names): [float(v) for v in values]
                          for key, values in history.history.items()}
     return record

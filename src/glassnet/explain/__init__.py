@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..conventions import StrengthTable
+from ..regularizers.conventions import StrengthTable
 from . import report
 from .compute import DecayComparison, GradientParts, Key, PenaltyRecord, UpdateParts, compute, model_untouched
 from .diagnostics import diagnose
 from .diagnostics import notes as diagnostics_notes
 
 if TYPE_CHECKING:
-    from ..model import Sequential
+    from ..engine.model import Sequential
 
 
 @dataclass
@@ -69,11 +69,11 @@ def explain(model: Sequential, x: Any, y: Any, *, sample_weight: Any = None, bat
     the last ``fit``, else to ``len(x)`` and 32. ``batch_size`` is the evaluation batch size, as in ``evaluate``.
     """
     from .._validation import check_positive_int
-    from ..training import _check_xy
+    from ..engine.data import check_xy
 
     model.require_compiled("explain")
     batch_size = check_positive_int("batch_size", batch_size)
-    x, y, sample_weight = _check_xy(model, x, y, sample_weight)
+    x, y, sample_weight = check_xy(model, x, y, sample_weight)
     last = model.last_fit or {}
     m = check_positive_int("n_samples", n_samples) if n_samples is not None else last.get("n_samples", len(x))
     b = check_positive_int("train_batch_size", train_batch_size) if train_batch_size is not None \

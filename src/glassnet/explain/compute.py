@@ -14,19 +14,19 @@ part and its penalty part, for the current weights and optimizer state — witho
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..conventions import StrengthTable, strength_table
+from ..regularizers.conventions import StrengthTable, strength_table
+from ..engine.data import evaluate_arrays
 from ..optimizers import SGD
 from ..regularizers import L1L2
 
 if TYPE_CHECKING:
-    from ..model import Sequential
+    from ..engine.model import Sequential
 
 Key = tuple[str, str]  # (layer name, weight name)
 
@@ -112,86 +112,61 @@ def l2_factor(regularizer: Any) -> float | None:
     return None
 
 
-def _step(optimizer: Any, grads: list[np.ndarray], weights: list[Any], slots: list[dict[str, np.ndarray]],
-          lr: float, step: int) -> list[np.ndarray]:
-    """The optimizer's Δ for every weight from ``grads`` (clipped as it would clip them), on copies of ``slots``."""
-    clipped = optimizer.clip(grads)
-    return [optimizer.update_step(g, w.value, copy.deepcopy(s), lr, step) for g, w, s in zip(clipped, weights, slots)]
-
-
 @contextlib.contextmanager
 def model_untouched(model: Sequential) -> Iterator[None]:
-    """Put back everything a forward/backward pass writes: the flat gradient buffers' *contents* (layer.grads
-    holds views of them), the bookkeeping beside them, each layer's caches and ``layer.grads``, and the model's
-    activity caches. Weights, optimizer state and generators are only read by explain."""
-    params = model.flat_parameters()
-    buffers = [(array, array.copy()) for array in (params.data, params.penalty, params.total)]
-    owners = [params, model, *model.layers]
-    attributes = [(owner, dict(vars(owner))) for owner in owners]  # shallow: passes rebind, they don't mutate
+    """Put back everything a forward/backward pass writes: the state's gradient buffers' *contents*
+    (``layer.grads`` holds views of them) and caches, and each layer's caches and ``layer.grads``. Weights,
+    optimizer state and generators are only read by explain."""
+    state = model.state
+    saved_state = state.snapshot()
+    saved_layers = [(layer, layer.save_caches()) for layer in model.layers]
     try:
         yield
     finally:
-        for array, saved in buffers:
-            np.copyto(array, saved)
-        for owner, saved_vars in attributes:
-            vars(owner).clear()
-            vars(owner).update(saved_vars)
+        state.restore(saved_state)
+        for layer, saved in saved_layers:
+            layer.restore_caches(saved)
 
 
 def compute(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, batch_size: int,
             n_samples: int, train_batch_size: int) -> dict[str, Any]:
-    from ..training import _evaluate_arrays
-
+    optimizer = model.optimizer
     with model_untouched(model):
-        logs = _evaluate_arrays(model, x, y, sample_weight, batch_size)
+        logs = evaluate_arrays(model, x, y, sample_weight, batch_size)
         output = model.forward(x, training=False, need_gradients=True)
         model.backward(output, y, sample_weight)
-        gradients = {(layer.name, name): GradientParts(g.data.copy(), g.penalty_or_zeros.copy())
-                     for layer in model.layers for name, g in layer.grads.items()}
+        state = model.state
+        keys = [tuple(w.path.rsplit("/", 1)) for w in state.weights]
+        gradients = {key: GradientParts(data.copy(), penalty.copy())
+                     for key, data, penalty in zip(keys, state.data_views, state.penalty_views)}
+        steps = optimizer.step_parts(state)  # the optimizer's own arithmetic, on copies of its state
 
     regularizers = {(layer.name, "activity"): layer.activity_regularizer for layer in model.layers}
     regularizers.update({(layer.name, w.name): w.regularizer for layer in model.layers for w in layer.weights})
     penalties = [PenaltyRecord(*key.split("/")[1:], regularizers[tuple(key.split("/")[1:])], value)
                  for key, value in logs.items() if key.startswith("penalty/")]
 
-    optimizer = model.optimizer
-    weights = model.trainable_weights
-    keys = [(layer.name, w.name) for layer in model.layers for w in layer.trainable_weights]
-    slots = optimizer.slots if optimizer._weights is not None and len(optimizer.slots) == len(weights) and all(
-        a is b for a, b in zip(optimizer._weights, weights)) else [optimizer.init_slots(w.value) for w in weights]
+    weights = list(state.weights)
     lr, step = optimizer.learning_rate, optimizer.iterations + 1
-    data_grads = [gradients[k].data.astype(w.dtype) for k, w in zip(keys, weights)]
-    total_grads = [gradients[k].total.astype(w.dtype) for k, w in zip(keys, weights)]
-    data_steps = _step(optimizer, data_grads, weights, slots, lr, step)
-    total_steps = _step(optimizer, total_grads, weights, slots, lr, step)
     clips = any(getattr(optimizer, name) for name in ("clipnorm", "clipvalue", "global_clipnorm"))
     # Only a plain SGD step is linear in w, so only there is "shrinks by a factor" exact.
     plain_sgd = isinstance(optimizer, SGD) and not optimizer.momentum and not clips
+    totals = [gradients[key].total.astype(w.dtype) for key, w in zip(keys, weights)]
 
     updates, comparisons = {}, {}
-    for key, w, d_step, t_step, g in zip(keys, weights, data_steps, total_steps, total_grads):
+    for index, (key, w, parts) in enumerate(zip(keys, weights, steps)):
         decayed = optimizer.uses_weight_decay(w)
-        decay = -((w.value * w.dtype.type(optimizer.weight_decay)) * w.dtype.type(lr)) if decayed \
-            else np.zeros_like(w.value)
         factor = None
         l2 = l2_factor(w.regularizer)
         if plain_sgd and (l2 or decayed):
             factor = 1 - 2 * lr * (l2 or 0.0) - lr * (optimizer.weight_decay if decayed else 0.0)
-        if isinstance(optimizer, SGD) and not clips:
-            # SGD's step is linear in g, so the penalty part is SGD's step for the penalty gradient alone, from
-            # empty momentum: −lr·p (Nesterov: −(1 + μ)·lr·p) — for L2 exactly −lr·2·l2·W as SGD computes it.
-            # Momentum carries it on to later steps.
-            penalty_step = optimizer.update_step(gradients[key].penalty.astype(w.dtype), w.value,
-                                                 optimizer.init_slots(w.value), lr, step)
-        else:
-            penalty_step = t_step - d_step
-        updates[key] = UpdateParts(d_step, penalty_step, decay, factor)
+        updates[key] = UpdateParts(parts.data, parts.penalty, parts.decay, factor)
         if decayed:
-            index = keys.index(key)
-            shifted = [gr + (w.dtype.type(optimizer.weight_decay) * w.value if i == index else 0)
-                       for i, gr in enumerate(total_grads)]
-            l2_step = _step(optimizer, shifted, weights, slots, lr, step)[index] - t_step
-            comparisons[key] = DecayComparison(decay, l2_step)
+            # What an L2 penalty with κ = wd would add to the next step: Δ(g + wd·w) − Δ(g) for this weight.
+            shifted = [g + (w.dtype.type(optimizer.weight_decay) * w.value if i == index else 0)
+                       for i, g in enumerate(totals)]
+            l2_step = optimizer.preview(shifted, weights)[index] - optimizer.preview(totals, weights)[index]
+            comparisons[key] = DecayComparison(parts.decay, l2_step)
 
     strengths: dict[Key, StrengthTable] = {}
     for layer in model.layers:

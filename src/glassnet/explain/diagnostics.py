@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..conventions import loss_kind
+from ..regularizers.conventions import loss_kind
 
 if TYPE_CHECKING:
-    from ..model import Sequential
+    from ..engine.model import Sequential
 
 #: A feature is at unit scale when LOW ≤ std ≤ HIGH and |mean| ≤ SHIFT·std (see the module docstring).
 SCALE_LOW, SCALE_HIGH, SHIFT = 0.1, 10.0, 3.0

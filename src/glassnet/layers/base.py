@@ -103,6 +103,8 @@ class Layer:
         self.weights: list[Weight] = []
         self.grads: dict[str, Gradient] = {}
         self.built = False
+        # The layer's own generator (a Dropout with a seed), or None: it draws from the model's.
+        self.rng: np.random.Generator | None = None
         self.input_shape: tuple[int | None, ...] | None = None
         self.dtype = np.dtype("float32")
 
@@ -142,6 +144,15 @@ class Layer:
 
     def count_params(self) -> int:
         return sum(int(w.value.size) for w in self.weights)
+
+    def save_caches(self) -> dict[str, Any]:
+        """What a forward/backward pass leaves on the layer (its caches), for :meth:`restore_caches`: ``explain``
+        runs passes and puts the layers back as they were. A shallow copy: passes rebind, they don't mutate."""
+        return dict(vars(self))
+
+    def restore_caches(self, saved: dict[str, Any]) -> None:
+        vars(self).clear()
+        vars(self).update(saved)
 
     @property
     def weight_names(self) -> tuple[str, ...]:

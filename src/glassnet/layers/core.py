@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import activations
-from .._validation import check_nonnegative_float, check_positive_int, check_unit_interval
+from .._validation import check_seed, check_nonnegative_float, check_positive_int, check_unit_interval
 from .base import Layer
 
 
@@ -44,18 +44,17 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, seed: int | None = None, name: str | None = None):
         rate = check_unit_interval("rate", rate)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"Argument `seed` must be an int or None. Received: seed={seed!r}")
+        seed = check_seed("seed", seed)
         super().__init__(name=name)
         self.rate, self.seed = rate, seed
-        self._own_rng = None if seed is None else np.random.default_rng(seed)
+        self.rng = None if seed is None else np.random.default_rng(seed)
         self._scale: np.ndarray | None = None
 
     def forward(self, x, training=False, rng=None):
         if not training or self.rate == 0:
             self._scale = None
             return x
-        source = self._own_rng or rng or np.random.default_rng()
+        source = self.rng or rng or np.random.default_rng()
         keep = source.random(x.shape) >= self.rate
         self._scale = keep * x.dtype.type(1 / (1 - self.rate))
         return x * self._scale

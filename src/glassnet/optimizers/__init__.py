@@ -6,7 +6,7 @@ from typing import Any
 
 from . import schedules
 from .algorithms import SGD, Adagrad, Adam, AdamW, RMSprop
-from .base import Optimizer
+from .base import Optimizer, StepParts
 from .schedules import ExponentialDecay, LearningRateSchedule
 
 _BY_NAME: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop,
@@ -29,5 +29,5 @@ def get(identifier: Any) -> Optimizer:
                     f"Received: optimizer={identifier!r}")
 
 
-__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Optimizer", "ExponentialDecay", "LearningRateSchedule",
+__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Optimizer", "StepParts", "ExponentialDecay", "LearningRateSchedule",
            "schedules", "get"]

@@ -39,6 +39,15 @@ class SGD(Optimizer):
         m -= lr_g
         return m * mu - lr_g if self.nesterov else m.copy()
 
+    def penalty_step(self, penalty, weight, lr, difference):
+        """SGD's step is linear in g, so without clipping the penalty part is exactly SGD's step for the penalty
+        gradient alone from empty momentum: −lr·p (Nesterov: −(1 + μ)·lr·p) — for an L2 kernel −lr·2·l2·W as SGD
+        computes it. Momentum carries it on into later steps."""
+        if self.clipnorm or self.clipvalue or self.global_clipnorm:
+            return difference
+        value = weight.value
+        return self.update_step(penalty.astype(value.dtype), value, self.init_slots(value), lr, self.iterations + 1)
+
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 

@@ -1,6 +1,6 @@
 """The optimizer contract shared by SGD, Adam, AdamW, RMSprop and Adagrad (Keras: ``keras.optimizers.Optimizer``).
 
-One call of :meth:`Optimizer.apply` is one training step, in Keras's order:
+One call of :meth:`Optimizer.apply` is one training step on the model's TrainState, in Keras's order:
 
 1. sum each weight's gradient parts: g = data + penalty (they stay separate until here);
 2. clip: ``clipnorm`` (each g to norm ≤ c), else ``global_clipnorm`` (all g together), else ``clipvalue``;
@@ -13,8 +13,9 @@ TensorFlow's CPU kernels do (flush-to-zero). L2 drives the weights of dead units
 zero gradients, into that range, where x86 arithmetic is ~100× slower: without the flush a long epoch slows down
 2-3×. float64 is left alone (its subnormals lie below 2.2e-308).
 
-``update_step`` mutates only the slot arrays it is given (momentum, moments), so a caller can preview a step on
-copies of the slots without touching the real state.
+``update_step`` mutates only the slot arrays it is given (momentum, moments), so :meth:`Optimizer.preview` and
+:meth:`Optimizer.step_parts` compute the next step on copies of the slots without touching the real state — the
+optimizer is the only code that does update arithmetic; ``explain`` and the layer study ask it.
 
 The learning rate of each step is checked before the step changes anything: a schedule or callable must give a
 finite number > 0 (a ValueError or TypeError names the step and the value otherwise — e.g. an
@@ -25,9 +26,9 @@ nothing per pattern. A model file carries the exact paths of the excluded weight
 plain names (:func:`is_plain_names`), which ``re`` matches in linear time; so a file cannot bring a pattern
 like ``(a+)+$`` that backtracks exponentially.
 
-Speed: given the model's flat parameters (:mod:`glassnet.parameters`), every step is done once on the flat θ,
-gradient and slot arrays instead of weight by weight — the same elementwise operations, so the same bits.
-``slots[i]`` are then views of the flat slot arrays.
+Speed: given the model's TrainState (:mod:`glassnet.engine.state`), every step is done once on the flat θ,
+gradient and slot arrays instead of weight by weight — the same elementwise operations, so the same bits as the
+per-weight path :meth:`Optimizer.apply_gradients`. ``slots[i]`` are then views of the flat slot arrays.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -82,6 +84,15 @@ def _checked_rate(schedule: Callable[[int], Any], iterations: int) -> float:
     return rate
 
 
+@dataclass(frozen=True)
+class StepParts:
+    """One weight's next update split: Δw = ``data`` + ``penalty`` + ``decay`` (before constraints)."""
+
+    data: np.ndarray
+    penalty: np.ndarray
+    decay: np.ndarray
+
+
 class Optimizer:
     """Base class; subclasses define ``init_slots(value)`` and ``update_step(g, w, slots, lr, step) -> Δ``."""
 
@@ -113,7 +124,7 @@ class Optimizer:
         self._weights: list[Any] | None = None
         self._decays: list[bool] = []  # per weight of _weights: does decoupled decay apply (resolved at build)
         self._slots: list[dict[str, np.ndarray]] = []
-        self._flat: Any = None  # the model's FlatParameters when stepping flat
+        self._flat: Any = None  # the model's TrainState when stepping flat
         self._flat_slots: dict[str, np.ndarray] | None = None  # rows of one (slots, θ size) block
         self._state_arrays: list[np.ndarray] = []
 
@@ -152,6 +163,11 @@ class Optimizer:
         self._exclude_pattern = pattern
         self._decays = [self.uses_weight_decay(w) for w in self._weights or []]
 
+    @property
+    def exclude_var_names(self) -> list[str]:
+        """The ``var_names`` given to :meth:`exclude_from_weight_decay` (patterns of weight paths), as given."""
+        return list(self._exclude_names)
+
     def is_excluded(self, weight: Any) -> bool:
         """Whether ``exclude_from_weight_decay`` exempts ``weight`` (by object, or by a pattern of its path)."""
         if id(weight) in self._exclude_ids:
@@ -163,21 +179,27 @@ class Optimizer:
         return bool(self.weight_decay) and not self.is_excluded(weight)
 
     # --- the step ----------------------------------------------------------------------------------------------
-    def build(self, weights: Sequence[Any], flat: Any = None) -> None:
-        """Create the slots (moments, accumulators) for ``weights``; done by the first :meth:`apply`. A weight
-        the optimizer already had keeps its state."""
+    def is_built_for(self, weights: Sequence[Any]) -> bool:
+        """Whether the optimizer has slots for exactly ``weights``, in this order (flat or weight by weight)."""
+        if self._weights is None or len(self._weights) != len(weights):
+            return False
+        return all(a is b for a, b in zip(self._weights, weights))
+
+    def build(self, weights: Sequence[Any], state: Any = None) -> None:
+        """Create the slots (moments, accumulators) for ``weights``: one flat block laid out like the TrainState's
+        θ when ``state`` is given, else one set per weight. A weight the optimizer already had keeps its state."""
         previous = {id(w): slots for w, slots in zip(self._weights or [], self._slots)}
         self._weights = list(weights)
-        self._flat = flat if flat is not None and flat.valid_for(self._weights) else None
-        if self._flat is not None:
+        self._flat = state
+        if state is not None:
             # One block, a row per slot: a backup or a finiteness check of all slots is one call.
-            initial = self.init_slots(self._flat.theta)
-            block = np.empty((len(initial), self._flat.theta.size), self._flat.theta.dtype)
+            initial = self.init_slots(state.theta)
+            block = np.empty((len(initial), state.theta.size), state.theta.dtype)
             self._flat_slots = {}
             for row, (name, value) in zip(block, initial.items()):
                 row[...] = value
                 self._flat_slots[name] = row
-            self._slots = [{name: self._flat.view(array, i) for name, array in self._flat_slots.items()}
+            self._slots = [{name: state.view(array, i) for name, array in self._flat_slots.items()}
                            for i in range(len(self._weights))]
             self._state_arrays = [block]
         else:
@@ -190,83 +212,126 @@ class Optimizer:
                     slots[name][...] = value
         self._decays = [self.uses_weight_decay(w) for w in self._weights]
 
-    def ensure_built(self, weights: Sequence[Any], flat: Any = None) -> None:
-        """:meth:`build` for ``weights`` unless the slots are already theirs (``fit`` calls it before the first
-        step, so that step's backup holds the slots too)."""
-        if flat is not None and flat is self._flat and weights is flat.weights:
-            return  # the model's usual call: same flat parameters, same weight list, nothing to check
-        if self._weights is None or len(self._weights) != len(weights) or any(
-                a is not b for a, b in zip(self._weights, weights)) or flat is not self._flat:
-            self.build(weights, flat)
+    def ensure_built(self, state: Any) -> None:
+        """:meth:`build` for the TrainState ``state`` unless the slots are already its (``fit`` calls it before
+        the first step, so that step's backup holds the slots too)."""
+        if state is not self._flat or not self.is_built_for(state.weights):
+            self.build(state.weights, state)
 
-    def apply(self, grads: Sequence[Any], weights: Sequence[Any], flat: Any = None) -> None:
-        """One step for ``weights`` given their gradients (arrays, or parts with ``.total``); see module doc.
-
-        ``flat``: the model's FlatParameters whose ``total`` buffer already holds data + penalty for these
-        weights; the step is then done on the flat arrays (and ``flat.total`` is clipped in place).
-        """
-        self.ensure_built(weights, flat)
+    def apply(self, state: Any) -> None:
+        """One training step for the model's :class:`~glassnet.engine.state.TrainState` (module docstring): done
+        once on the flat θ, gradient and slot arrays. ``state.total`` is scratch: it receives data + penalty here
+        and is clipped in place."""
+        self.ensure_built(state)
         lr = self.learning_rate  # checked before anything of the step changes
-        step = self.iterations + 1
-        if flat is not None:
-            self._clip_in_place(flat.total, flat.views_of(flat.total) if self.clipnorm or self.global_clipnorm
-                                else [])
-            self._decay(weights, lr)
-            flat.theta += self.update_step(flat.total, flat.theta, self._flat_slots, lr, step)
-        else:
-            totals = self.clip([g.total if hasattr(g, "total") else g for g in grads])
-            self._decay(weights, lr)
-            for g, weight, slots in zip(totals, weights, self._slots):
-                weight.value += self.update_step(g, weight.value, slots, lr, step)
+        np.add(state.data, state.penalty, out=state.total)  # the one place the two parts are added
+        self._clip(state.total_views, state.total)
+        self._decay([w.value for w in state.weights], lr)
+        state.theta += self.update_step(state.total, state.theta, self._flat_slots, lr, self.iterations + 1)
+        self._finish(state.weights)
+
+    def apply_gradients(self, grads_and_vars: Any) -> None:
+        """Keras's per-weight step: ``grads_and_vars`` pairs (gradient, :class:`~glassnet.layers.Weight`), the
+        gradient an array or a :class:`~glassnet.layers.Gradient` (its ``total`` is used). The same arithmetic
+        as :meth:`apply`, weight by weight; the gradients given are not changed."""
+        pairs = list(grads_and_vars)
+        weights = [weight for _, weight in pairs]
+        if not self.is_built_for(weights):
+            self.build(weights)
+        lr = self.learning_rate
+        grads = [np.array(g.total if hasattr(g, "total") else g, dtype=w.value.dtype) for g, w in pairs]
+        self._clip(grads)
+        self._decay([w.value for w in weights], lr)
+        for g, weight, slots in zip(grads, weights, self._slots):
+            weight.value += self.update_step(g, weight.value, slots, lr, self.iterations + 1)
+        self._finish(weights)
+
+    def _finish(self, weights: Sequence[Any]) -> None:
+        """After the update: count the step, flush float32 subnormals every FLUSH_EVERY steps, apply constraints."""
         self.iterations += 1
         if self.iterations % FLUSH_EVERY == 0:
-            self._flush_subnormals(weights, flat)
+            arrays = ([self._flat.theta] if self._flat is not None else [w.value for w in weights]) + \
+                self._state_arrays
+            for array in arrays:
+                if array.dtype == np.float32:
+                    np.copyto(array, 0, where=np.abs(array) < _FLOAT32_TINY)
         for weight in weights:
             if weight.constraint is not None:
                 weight.value[...] = weight.constraint(weight.value)
 
-    def _flush_subnormals(self, weights: Sequence[Any], flat: Any) -> None:
-        arrays = [flat.theta, *self._flat_slots.values()] if flat is not None else [
-            w.value for w in weights] + [a for slots in self._slots for a in slots.values()]
-        for array in arrays:
-            if array.dtype == np.float32:
-                np.copyto(array, 0, where=np.abs(array) < _FLOAT32_TINY)
-
-    def _decay(self, weights: Sequence[Any], lr: float) -> None:
+    def _decay(self, values: Sequence[np.ndarray], lr: float) -> None:
+        """Decoupled weight decay, in place: w ← w − (w·weight_decay)·lr for each weight it applies to."""
         if not self.weight_decay:
             return
-        for weight, decays in zip(weights, self._decays):
+        for value, decays in zip(values, self._decays):
             if decays:
-                value = weight.value
                 value -= (value * value.dtype.type(self.weight_decay)) * value.dtype.type(lr)
 
-    def _clip_in_place(self, flat: np.ndarray, views: list[np.ndarray]) -> None:
-        """:meth:`clip`'s arithmetic, operation for operation, done in place on the flat total gradient."""
-        if self.clipnorm:
-            c = self.clipnorm
-            for view in views:
-                norm = math.sqrt(float(np.sum(np.square(view))))
-                view *= view.dtype.type(c)
-                view /= max(norm, c)
-        elif self.global_clipnorm:
-            norm = math.sqrt(sum(float(np.sum(np.square(view))) for view in views))
-            scale = self.global_clipnorm * min(1.0 / norm if norm else math.inf, 1.0 / self.global_clipnorm)
-            flat *= flat.dtype.type(scale)
-        elif self.clipvalue:
-            np.clip(flat, -self.clipvalue, self.clipvalue, out=flat)
+    def decay_step(self, value: np.ndarray, lr: float) -> np.ndarray:
+        """What :meth:`_decay` subtracts from one weight, as a new array: −(w·weight_decay)·lr."""
+        return -((value * value.dtype.type(self.weight_decay)) * value.dtype.type(lr))
 
-    def clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
-        """Keras's clipping: per-gradient norm, else global norm, else by value. Returns new arrays."""
+    def _clip(self, grads: Sequence[np.ndarray], whole: np.ndarray | None = None) -> None:
+        """Keras's clipping, in place: each gradient to norm ≤ ``clipnorm``, else all together to global norm ≤
+        ``global_clipnorm``, else each entry to [−clipvalue, clipvalue]. ``whole`` (the flat buffer the ``grads``
+        are views of) lets the global and by-value cases work in one call — the same arithmetic per entry."""
         if self.clipnorm:
             c = self.clipnorm
-            return [g * g.dtype.type(c) / max(math.sqrt(float(np.sum(np.square(g)))), c) for g in grads]
-        if self.global_clipnorm:
+            for g in grads:
+                norm = math.sqrt(float(np.sum(np.square(g))))
+                g *= g.dtype.type(c)
+                g /= max(norm, c)
+        elif self.global_clipnorm:
             norm = math.sqrt(sum(float(np.sum(np.square(g))) for g in grads))
             scale = self.global_clipnorm * min(1.0 / norm if norm else math.inf, 1.0 / self.global_clipnorm)
-            return [g * g.dtype.type(scale) for g in grads]
-        if self.clipvalue:
-            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
-        return list(grads)
+            for g in [whole] if whole is not None else grads:
+                g *= g.dtype.type(scale)
+        elif self.clipvalue:
+            for g in [whole] if whole is not None else grads:
+                np.clip(g, -self.clipvalue, self.clipvalue, out=g)
+
+    # --- previews: the next step computed on copies, nothing changed -------------------------------------------
+    def _preview_slots(self, weights: Sequence[Any]) -> list[dict[str, np.ndarray]]:
+        """Copies of the slots of ``weights``: the optimizer's own if it is built for them, else fresh ones."""
+        if self.is_built_for(weights):
+            return [{name: array.copy() for name, array in slots.items()} for slots in self._slots]
+        return [self.init_slots(w.value) for w in weights]
+
+    def preview(self, grads: Sequence[np.ndarray], weights: Sequence[Any]) -> list[np.ndarray]:
+        """The update Δ the next step would give ``weights`` for total gradients ``grads`` (clipped as the step
+        clips them), computed on copies of the slots: the optimizer, the weights and ``grads`` stay as they are.
+        Decay and constraints are not included."""
+        lr, step = self.learning_rate, self.iterations + 1
+        grads = [np.array(g, dtype=w.value.dtype) for g, w in zip(grads, weights)]
+        self._clip(grads)
+        return [self.update_step(g, w.value, slots, lr, step)
+                for g, w, slots in zip(grads, weights, self._preview_slots(weights))]
+
+    def step_parts(self, state: Any) -> list[StepParts]:
+        """The next step of each of the state's weights split into its parts, for the gradients in the state's
+        ``data`` and ``penalty`` buffers, computed on copies (nothing changes):
+
+        - ``data`` = Δ(data alone), the step the data gradient would take;
+        - ``penalty`` = what the penalty gradient adds: Δ(data + penalty) − Δ(data) (exactly −lr·penalty for
+          plain SGD, see :meth:`penalty_step`);
+        - ``decay`` = the decoupled weight decay −(w·weight_decay)·lr (0 where it does not apply).
+
+        The three add up to the real step up to float rounding (the step rounds decay and update separately).
+        """
+        weights = list(state.weights)
+        lr = self.learning_rate
+        data = [view.copy() for view in state.data_views]
+        totals = [d + p for d, p in zip(state.data_views, state.penalty_views)]
+        data_steps, total_steps = self.preview(data, weights), self.preview(totals, weights)
+        decays = [self.uses_weight_decay(w) for w in weights]
+        return [StepParts(d, self.penalty_step(p, w, lr, t - d), self.decay_step(w.value, lr) if decayed
+                          else np.zeros_like(w.value))
+                for d, t, p, w, decayed in zip(data_steps, total_steps, state.penalty_views, weights, decays)]
+
+    def penalty_step(self, penalty: np.ndarray, weight: Any, lr: float, difference: np.ndarray) -> np.ndarray:
+        """The penalty part of a weight's next step; by default ``difference`` = Δ(data + penalty) − Δ(data).
+        An optimizer whose step is linear in the gradient overrides it with the exact step of the penalty."""
+        return difference
 
     def init_slots(self, value: np.ndarray) -> dict[str, np.ndarray]:
         return {}

@@ -21,9 +21,9 @@ from .. import regularizers as reg
 from .._validation import describe
 from ..errors import ModelFileError
 from ..layers import Dense, Input, Normalization
-from ..model import Sequential
+from ..engine.model import Sequential
 from ..optimizers.base import is_plain_names
-from ..regularization import CompileRegularization
+from ..regularizers.placement import CompileRegularization
 from .allow_list import _decode, _decode_value, _encode, _encode_value
 from .bounds import _check_declared_bytes, _check_distinct, _check_finite
 from .container import _MAX_DIM
@@ -37,7 +37,7 @@ def _savable_structure(model: Sequential) -> tuple[int | None, list[Any]]:
     """The input width and the weights, after the checks that do not depend on a class."""
     if not isinstance(model, Sequential):
         raise TypeError(f"Argument `model` must be a glassnet Sequential. Received: model={describe(model)}")
-    shape = model._input_shape  # NOTE: saving reads the private state it must restore exactly
+    shape = model.input_shape
     features = None if shape is None else int(shape[-1])
     if model.built != bool(features is not None and model.layers) or (
             not model.built and any(layer.built for layer in model.layers)):
@@ -69,29 +69,28 @@ def _model_config(model: Sequential) -> tuple[dict[str, Any], list[tuple[str, np
                              enumerate(layers)]},
         "compile": None,
         "state": {"last_fit": None if model.last_fit is None else dict(model.last_fit),
-                  "rng": model._rng.bit_generator.state,
-                  "layer_rngs": [None if getattr(layer, "_own_rng", None) is None else
-                                 layer._own_rng.bit_generator.state for layer in layers],
+                  "rng": model.get_rng_state()["model"],
+                  "layer_rngs": model.get_rng_state()["layers"],
                   "optimizer": None}}
     tensors = [(w.path, w.value) for w in weights]
     if not model.compiled:
         return config, tensors
-    optimizer, plan = model.optimizer, model.compile_regularization
-    for index, metric in enumerate(model._metric_specs):
+    compiled = model.get_compile_config()
+    optimizer, plan, metrics = compiled["optimizer"], compiled["regularization"], compiled["metrics"]
+    for index, metric in enumerate(metrics):
         if not isinstance(metric, str):
             _unsavable(f"compile.metrics[{index}]", "only metric names can be saved; a callable metric is "
                                                     "code, which a model file never holds", metric)
     config["compile"] = {
         "optimizer": _encode("optimizer", optimizer, "optimizer"),
         "loss": _encode("loss", model.loss, "loss"),
-        "metrics": list(model._metric_specs),
+        "metrics": list(metrics),
         "regularization": {
             "regularizer": _encode_value("regularizer?", plan.regularizer, "compile.regularizer"),
             "regularize_bias": plan.regularize_bias, "lam": plan.lam, "n_samples": plan.n_samples}}
     trainable = model.trainable_weights
     # Slots built for other weights would be rebuilt by the next step anyway: then there is nothing to keep.
-    built = optimizer._weights is not None and len(optimizer._weights) == len(trainable) and all(
-        a is b for a, b in zip(optimizer._weights, trainable))
+    built = optimizer.is_built_for(trainable)
     config["state"]["optimizer"] = {"iterations": int(optimizer.iterations), "built": built,
                                     **_exclusions(optimizer, weights, model.built)}
     if built:
@@ -105,15 +104,15 @@ def _exclusions(optimizer: Any, weights: list[Any], built: bool) -> dict[str, An
     only when it is plain names (:func:`glassnet.optimizers.base.is_plain_names`), which the loader accepts; a
     file never carries a regular expression that could backtrack (issue 10.8). Only an unbuilt model has no
     paths to resolve a regular expression to: it must be built first."""
-    pattern = optimizer._exclude_pattern  # NOTE: saving reads the private state it must restore exactly
-    plain = pattern is None or is_plain_names(pattern.pattern)
+    names = optimizer.exclude_var_names
+    pattern = "|".join(names) if names else None
+    plain = pattern is None or is_plain_names(pattern)
     if not plain and not built:
         _unsavable("optimizer.exclude_from_weight_decay.var_names", "a model file carries plain weight names "
                    "(letters, digits, '_', '.', '-', '/') or the exact paths of the weights a regular "
-                   "expression matches; build the model first, so its weights are known",
-                   optimizer._exclude_names)
+                   "expression matches; build the model first, so its weights are known", names)
     return {"exclude_weight_paths": [w.path for w in weights if optimizer.is_excluded(w)],
-            "exclude_pattern": pattern.pattern if pattern is not None and plain else None}
+            "exclude_pattern": pattern if plain else None}
 
 
 # --- loading ----------------------------------------------------------------------------------------------
@@ -229,7 +228,7 @@ def _decode_rngs(state: Any, layers: list[Any]) -> tuple[dict[str, Any], list[di
         _bad("config.state.layer_rngs", f"a list of {len(layers)} generator states or nulls", layer_rngs)
     for index, (layer, data) in enumerate(zip(layers, layer_rngs)):
         where = f"config.state.layer_rngs[{index}]"
-        if (getattr(layer, "_own_rng", None) is None) != (data is None):
+        if (layer.rng is None) != (data is None):
             _bad(where, "a generator state for a Dropout with a seed, else null", data)
         if data is not None:
             _rng_state(data, where)
@@ -332,10 +331,7 @@ def _build_model(plan: _Plan, tensors: dict[str, np.ndarray]) -> Sequential:
     if plan.training is not None:
         _restore_training(model, plan.training, tensors)
     model.last_fit = plan.last_fit
-    model._rng.bit_generator.state = plan.model_rng  # after building, which drew from it
-    for layer, data in zip(model.layers, plan.layer_rngs):
-        if data is not None:
-            layer._own_rng.bit_generator.state = data
+    model.set_rng_state({"model": plan.model_rng, "layers": plan.layer_rngs})  # after building, which drew from it
     return model
 
 
@@ -354,7 +350,7 @@ def _restore_training(model: Sequential, training: _Training, tensors: dict[str,
         raise ModelFileError(f"`config.compile` was refused by compile(): {exc}") from exc
     model.set_compile_regularization(training.plan)
     if training.slots_built:
-        optimizer.build(model.trainable_weights, model.flat_parameters())
+        optimizer.build(model.state.weights, model.state)
         for index, slots in enumerate(optimizer.slots):
             for slot, array in slots.items():
                 array[...] = tensors[f"optimizer/{index}/{slot}"]

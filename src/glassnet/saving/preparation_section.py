@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._validation import describe
-from ..model import Sequential
+from ..engine.model import Sequential
 from .messages import _bad
 
 SECTION = "preparation"

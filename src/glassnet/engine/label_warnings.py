@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from . import losses
+from .. import losses
 
 
 def _classes(loss: losses.Loss, y: np.ndarray) -> np.ndarray | None:

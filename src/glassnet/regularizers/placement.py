@@ -18,15 +18,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import regularizers
-from ._validation import check_nonnegative_float, check_positive_int
+from . import penalties
+from .._validation import check_nonnegative_float, check_positive_int
 
 
 @dataclass(frozen=True)
 class CompileRegularization:
     """The ``compile()`` arguments about regularization, validated."""
 
-    regularizer: regularizers.Regularizer | None = None
+    regularizer: penalties.Regularizer | None = None
     regularize_bias: bool = False
     lam: float | None = None
     n_samples: int | None = None
@@ -42,12 +42,12 @@ class CompileRegularization:
             if n_samples is not None:
                 raise ValueError("Argument `n_samples` only matters with `lam=` (the lecture's λ). "
                                  f"Received: n_samples={n_samples}, lam=None")
-            return cls(regularizers.get(regularizer, "regularizer"), regularize_bias)
+            return cls(penalties.get(regularizer, "regularizer"), regularize_bias)
         lam = check_nonnegative_float("lam", lam)
-        if regularizer not in (None, "l2") and type(regularizer) is not regularizers.L2:
+        if regularizer not in (None, "l2") and type(regularizer) is not penalties.L2:
             raise ValueError("Argument `lam` is the lecture's L2 strength λ; it goes with regularizer='l2' (or "
                              f"none). Received: regularizer={regularizer!r}, lam={lam}")
-        if isinstance(regularizer, regularizers.L2):
+        if isinstance(regularizer, penalties.L2):
             raise ValueError("Give the strength once: either regularizer=L2(l2) or lam=λ. "
                              f"Received: regularizer={regularizer!r}, lam={lam}")
         return cls(None, regularize_bias, lam, n_samples)
@@ -63,7 +63,7 @@ class CompileRegularization:
         if self.lam is None:
             return self
         m = self.n_samples or m
-        return CompileRegularization(regularizers.L2.from_lecture(self.lam, m, loss), self.regularize_bias,
+        return CompileRegularization(penalties.L2.from_lecture(self.lam, m, loss), self.regularize_bias,
                                      self.lam, self.n_samples)
 
 

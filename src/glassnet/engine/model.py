@@ -1,17 +1,8 @@
-"""``Sequential`` (Keras: ``keras.Sequential``): a stack of layers, and one training step written out.
+"""``Sequential`` (Keras: ``keras.Sequential``): a stack of layers — structure, compile, build, forward.
 
-One step on a batch of B rows (see docs/architecture.md):
-
-1. forward: each layer's output feeds the next; layers cache what their backward needs.
-2. loss parts: data loss L_data = (1/B)·Σᵢ sᵢ·ℓᵢ, plus one penalty term per regularized weight
-   (e.g. 0.01·ΣW² for ``L2(0.01)``, recomputed from the current weights) and per activity regularizer
-   (penalty(output)/B). Training loss = L_data + Σ penalties — what Keras reports.
-3. backward: the data gradient flows from the loss down through every layer; each weight's penalty gradient is
-   computed from that weight alone; activity penalties flow down in a second pass. Each weight gets a
-   :class:`~glassnet.layers.Gradient` with ``.data`` and ``.penalty`` in ``layer.grads[name]``.
-4. the optimizer sums the parts, clips, decays, updates and applies constraints.
-
-The fit/evaluate/predict loops live in :mod:`glassnet.training`.
+``build`` makes the model's :class:`~glassnet.engine.state.TrainState`, the one owner of a training step's
+numbers; the step itself is written out in :mod:`glassnet.engine.step` and the fit/evaluate/predict loops live in
+:mod:`glassnet.engine.loops`. docs/architecture.md follows one step through them.
 """
 
 from __future__ import annotations
@@ -21,20 +12,20 @@ from typing import Any
 
 import numpy as np
 
-from . import losses as losses_module
-from . import metrics as metrics_module
-from . import optimizers as optimizers_module
-from . import nonfinite, training
-from ._validation import as_float_array, describe
-from .backend import floatx, standardize_dtype
-from .errors import NotCompiledError
-from .layers.base import Layer, Weight, unique_name
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from .._validation import as_float_array, check_seed, describe
+from ..backend import floatx, standardize_dtype
+from ..errors import NotCompiledError
+from ..layers.base import Layer, Weight, unique_name
+from ..layers.core import Input
+from ..regularizers.placement import CompileRegularization, install
+from . import loops, step
 from .backward import backward as backward_pass
-from .layers.core import Input
-from .loss_parts import LossParts, PenaltyTerm
-from .parameters import FlatParameters
-from .regularization import CompileRegularization, install
-from .regularization import describe as describe_regularization
+from .logs import LossParts, PenaltyTerm
+from .state import TrainState
+from .summary import summary_text
 
 
 class Sequential:
@@ -53,8 +44,7 @@ class Sequential:
 
     def __init__(self, layers: Sequence[Any] | None = None, name: str | None = None, *, dtype: Any = None,
                  seed: int | None = None):
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"Argument `seed` must be an int or None. Received: seed={seed!r}")
+        seed = check_seed("seed", seed)
         if layers is not None and not isinstance(layers, (list, tuple)):
             raise TypeError(f"Argument `layers` must be a list of layers. Received: layers={describe(layers)}")
         self.name = name or unique_name("sequential")
@@ -73,10 +63,9 @@ class Sequential:
         self.fit_rng: np.random.Generator | None = None  # the generator of the current/last fit
         self.initial_epoch = 0  # where fit starts; BackupAndRestore moves it past restored epochs
         self.stop_training = False
-        self._activity_terms: list[PenaltyTerm] = []
-        self._activity_grads: dict[int, np.ndarray] = {}
-        self._params: FlatParameters | None = None  # θ and gradient buffers, made by build()
+        self._state: TrainState | None = None  # the training step's numbers, made by build()
         self._trainable: list[Weight] | None = None  # cached model.trainable_weights
+        self._from_logits: tuple[Any, bool] | None = None  # cached loss_from_logits, keyed by what decides it
         for layer in layers or []:
             self.add(layer)
 
@@ -84,6 +73,44 @@ class Sequential:
     @property
     def layers(self) -> list[Layer]:
         return list(self._layers)
+
+    @property
+    def input_shape(self) -> tuple[int | None, ...] | None:
+        """``(None, features)`` once known (from an ``Input``, a first layer's ``input_shape=``, build or fit)."""
+        return self._input_shape
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The model's generator: initial weights and, unless ``fit`` gets its own seed, shuffling and dropout."""
+        return self._rng
+
+    def get_rng_state(self) -> dict[str, Any]:
+        """The state of every generator training draws from: the model's and each layer's own (a ``Dropout``
+        with a seed; None for the others) — what saving and ``BackupAndRestore`` keep so a resumed run draws the
+        same numbers."""
+        return {"model": self._rng.bit_generator.state,
+                "layers": [None if layer.rng is None else layer.rng.bit_generator.state for layer in self._layers]}
+
+    def set_rng_state(self, state: dict[str, Any]) -> None:
+        """Put back generator states from :meth:`get_rng_state` (checked first: the same layers with their own
+        generators; a state numpy refuses leaves every generator as it was)."""
+        layers = state.get("layers") if isinstance(state, dict) else None
+        if not isinstance(layers, list) or len(layers) != len(self._layers) or any(
+                (layer.rng is None) != (saved is None) for layer, saved in zip(self._layers, layers)):
+            raise ValueError("Argument `state` must be what get_rng_state() returns for this model: a state for "
+                             "the model and one per layer (None for layers without their own generator). "
+                             f"Received: state={describe(state)}")
+        generators = [self._rng] + [layer.rng for layer in self._layers if layer.rng is not None]
+        states = [state["model"]] + [saved for saved in layers if saved is not None]
+        trial = [type(g.bit_generator)() for g in generators]
+        try:
+            for bit_generator, saved in zip(trial, states):
+                bit_generator.state = saved
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ValueError(f"Argument `state` holds a generator state numpy refuses ({exc}). "
+                             f"Received: state={describe(state)}") from None
+        for generator, saved in zip(generators, states):
+            generator.bit_generator.state = saved
 
     def add(self, layer: Layer | Input) -> None:
         """Append a layer (or, first, an :class:`Input` that fixes the input shape and builds the model)."""
@@ -145,8 +172,20 @@ class Sequential:
             shape = layer.compute_output_shape(shape)
         self.dtype = dtype
         self.built, self._trainable = True, None
-        self._params = FlatParameters(self.trainable_weights)
+        self._state = TrainState(self._layers)
         install(self._layers, self.compile_regularization)
+
+    @property
+    def state(self) -> TrainState:
+        """The :class:`~glassnet.engine.state.TrainState` of the built model: θ (which every trainable weight is a
+        view of), the data/penalty/total gradient buffers, the activity caches and the last step's loss parts.
+        Made anew if a layer was rebuilt or re-used elsewhere since."""
+        if not self.built:
+            raise ValueError(f"The model {self.name!r} has no training state before it is built: call build() or "
+                             "fit(). Received: built=False")
+        if self._state is None or not self._state.valid_for(self._layers):
+            self._state = TrainState(self._layers)
+        return self._state
 
     @property
     def weights(self) -> list[Weight]:
@@ -192,7 +231,8 @@ class Sequential:
     def losses(self) -> list[float]:
         """Current penalty values, as Keras's ``model.losses``: the activity penalties of the last call (÷ batch
         size), then one value per regularized weight, recomputed from the current weights."""
-        return [term.value for term in self._activity_terms + self.weight_penalties()]
+        activity = self._state.activity_terms if self._state is not None else []
+        return [term.value for term in activity + self.weight_penalties()]
 
     def weight_penalties(self) -> list[PenaltyTerm]:
         return [PenaltyTerm(layer.name, w.name, w.regularizer, w.regularizer(w.value))
@@ -203,7 +243,7 @@ class Sequential:
                 regularizer: Any = None, regularize_bias: bool = False, lam: float | None = None,
                 n_samples: int | None = None) -> None:
         """Choose the optimizer (name or object, Keras defaults), the loss and the metrics — and, optionally, one
-        regularizer for the whole model (see :mod:`glassnet.regularization`).
+        regularizer for the whole model (see :mod:`glassnet.regularizers.placement`).
 
         ``regularizer`` (an object or a name such as ``'l2'``) goes to every Dense kernel without a regularizer of
         its own (biases too with ``regularize_bias=True``); a layer's own regularizer wins. ``lam`` gives an L2
@@ -230,12 +270,20 @@ class Sequential:
         """Install a compile-level regularization plan on every weight (done by compile and, for λ, by fit)."""
         self.compile_regularization = plan
         install(self._layers, plan)
-        if self._params is not None:  # weights that lost their penalty must not keep an old penalty gradient
-            self._params.penalty.fill(0)
+        if self._state is not None:  # weights that lost their penalty must not keep an old penalty gradient
+            self._state.penalty.fill(0)
 
     @property
     def compiled(self) -> bool:
         return self.loss is not None
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """What ``compile`` was given, resolved (Keras's name): ``optimizer`` and ``loss`` objects, ``metrics`` as
+        given (names or callables) and the compile-level ``regularization`` plan; None before ``compile``."""
+        if not self.compiled:
+            return None
+        return {"optimizer": self.optimizer, "loss": self.loss, "metrics": list(self._metric_specs),
+                "regularization": self.compile_regularization}
 
     def require_compiled(self, method: str, needs_strength: bool = True) -> None:
         if not self.compiled:
@@ -262,16 +310,17 @@ class Sequential:
         """Run all layers; record activity penalties of this call and, when gradients will be needed (in training,
         or with ``need_gradients=True``), their gradients."""
         need_gradients = training if need_gradients is None else need_gradients
-        self._activity_terms, self._activity_grads = [], {}
+        state = self.state
+        state.activity_terms, state.activity_grads = [], {}
         batch = x.shape[0]
         for index, layer in enumerate(self._layers):
             x = layer.forward(x, training, rng)
             regularizer = layer.activity_regularizer
             if regularizer is not None:
                 value = regularizer(x) / x.dtype.type(batch)
-                self._activity_terms.append(PenaltyTerm(layer.name, "activity", regularizer, value))
+                state.activity_terms.append(PenaltyTerm(layer.name, "activity", regularizer, value))
                 if need_gradients:
-                    self._activity_grads[index] = regularizer.gradient(x) / x.dtype.type(batch)
+                    state.activity_grads[index] = regularizer.gradient(x) / x.dtype.type(batch)
         return x
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
@@ -281,107 +330,71 @@ class Sequential:
             self.build((None, *x.shape[1:]))
         return self.forward(x.astype(self.dtype, copy=False), training=training, rng=self._rng)
 
-    def _fused_logits(self) -> bool:
-        """True when the loss is computed from the last layer's logits (sigmoid/softmax + cross-entropy)."""
-        key = (self.loss, self._layers[-1], getattr(self._layers[-1], "activation", None))
-        if getattr(self, "_fused_key", None) != key:  # asked twice per step: remember the answer
-            activation = key[2]
-            self._fused_key = key
-            self._fused = self.loss.link is not None and getattr(activation, "link", None) == self.loss.link
-        return self._fused
+    @property
+    def loss_from_logits(self) -> bool:
+        """True when the loss is computed from the last layer's logits: a sigmoid (softmax) output meeting binary
+        (categorical or sparse categorical) cross-entropy, as TensorFlow-Keras does (:mod:`glassnet.losses`)."""
+        last = self._layers[-1] if self._layers else None
+        key = (self.loss, last, getattr(last, "activation", None))
+        if self._from_logits is None or self._from_logits[0] != key:  # asked twice per step: remember the answer
+            link = getattr(key[2], "link", None)
+            self._from_logits = (key, self.loss is not None and self.loss.link is not None and link == self.loss.link)
+        return self._from_logits[1]
 
     def loss_parts(self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> LossParts:
-        """Split the loss of the last forward pass (which produced ``output``)."""
-        if self._fused_logits():
+        """Split the loss of the last forward pass (which produced ``output``): the data loss
+        (1/B)·Σᵢ sᵢ·ℓᵢ and one term per penalty (that pass's activity penalties, then each weight's)."""
+        if self.loss_from_logits:
             sample = self.loss.sample_losses_from_logits(y, self._layers[-1].logits)
         else:
             sample = self.loss.sample_losses(y, output)
         if sample_weight is not None:
             sample = sample * sample_weight
         data = float(sample.sum()) / output.shape[0]
-        return LossParts(data, self._activity_terms + self.weight_penalties())
-
-    def flat_parameters(self) -> FlatParameters:
-        """θ and the gradient buffers (:mod:`glassnet.parameters`), rebuilt if the weights are no longer its
-        views (e.g. a layer rebuilt elsewhere)."""
-        weights = self.trainable_weights
-        if self._params is None or not self._params.valid_for(weights):
-            self._params = FlatParameters(weights)
-        return self._params
+        return LossParts(data, self.state.activity_terms + self.weight_penalties())
 
     def backward(self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
-        """Fill ``layer.grads`` for the last training forward pass: see :func:`glassnet.backward.backward`."""
-        backward_pass(self, output, y, sample_weight)
+        """Fill the state's gradient buffers and ``layer.grads`` for the last forward pass (run with
+        ``need_gradients``): see :func:`glassnet.engine.backward.backward`."""
+        backward_pass(self.state, self.loss, self.loss_from_logits, output, y, sample_weight)
 
     def train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
                    rng: np.random.Generator, check_finite: bool = False) -> tuple[LossParts, np.ndarray]:
-        """One optimizer step on a batch; returns the loss parts (before the update) and the output.
+        """One optimizer step on a checked batch; returns the loss parts (before the update) and the output
+        (:func:`glassnet.engine.step.train_step`)."""
+        return step.train_step(self, x, y, sample_weight, rng, check_finite)
 
-        With ``check_finite``, NaN/inf in the loss or a gradient raises :class:`~glassnet.errors.NonFiniteError`
-        before any weight changes (see :mod:`glassnet.nonfinite`).
-        """
-        output = self.forward(x, training=True, rng=rng)
-        parts = self.loss_parts(output, y, sample_weight)
-        if check_finite:
-            nonfinite.check_loss(self, parts, x)
-        self.backward(output, y, sample_weight)
-        if check_finite:
-            nonfinite.check_gradients(self)
-        params = self._params
-        # The flat step reads params.total; the Gradient list is there for optimizers that step weight by weight.
-        self.optimizer.apply(params.gradient_list, params.weights, flat=params)
-        return parts, output
-
-    # --- the loops (glassnet.training) and the summary --------------------------------------------------------
-    fit = training.fit
-    evaluate = training.evaluate
-    predict = training.predict
+    # --- the loops (glassnet.engine.loops), saving, explain and the summary -------------------------------------
+    fit = loops.fit
+    evaluate = loops.evaluate
+    predict = loops.predict
 
     def save(self, path: Any, *, max_bytes: int | None = None) -> None:
         """Write architecture, compile settings, weights and optimizer state to one file: see
         :mod:`glassnet.saving`. The write is atomic: a crash leaves any previous file intact. A file larger than
         ``max_bytes`` (default 2 GiB, what ``load_model`` reads by default) is refused before anything is written."""
-        from .saving import save_model
+        from ..saving import save_model
 
         save_model(self, path) if max_bytes is None else save_model(self, path, max_bytes=max_bytes)
 
     def save_weights(self, path: Any, *, max_bytes: int | None = None) -> None:
         """Write only the weights (safetensors), in :meth:`get_weights` order; ``max_bytes`` as in :meth:`save`."""
-        from .saving import save_weights
+        from ..saving import save_weights
 
         save_weights(self, path) if max_bytes is None else save_weights(self, path, max_bytes=max_bytes)
 
     def load_weights(self, path: Any) -> None:
         """Read weights written by :meth:`save_weights` (shapes checked before anything changes)."""
-        from .saving import load_weights
+        from ..saving import load_weights
 
         load_weights(self, path)
 
     def explain(self, x: Any, y: Any, **kwargs: Any) -> Any:
         """Split loss, gradients and next update into data and penalty parts: :func:`glassnet.explain.explain`."""
-        from .explain import explain
+        from ..explain import explain
 
         return explain(self, x, y, **kwargs)
 
     def summary(self, print_fn: Any = print) -> None:
-        """Print layers, output shapes, parameter counts and each layer's regularizers."""
-        rows = [("Layer (type)", "Output Shape", "Param #", "Regularization")]
-        shape = self._input_shape
-        for layer in self._layers:
-            shape = layer.compute_output_shape(shape) if shape is not None else None
-            params = str(layer.count_params()) if layer.built else "0 (unbuilt)"
-            rows.append((f"{layer.name} ({type(layer).__name__})", str(shape) if shape else "?", params,
-                         describe_regularization(layer, self.compile_regularization) or "-"))
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        line = "  ".join("-" * w for w in widths)
-        text = [f'Model: "{self.name}"', line]
-        text += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows[:1]] + [line]
-        text += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows[1:]] + [line]
-        text.append(f"Total params: {self.count_params()}")
-        plan = self.compile_regularization
-        if plan.regularizer is not None or plan.pending:
-            strength = repr(plan.regularizer) if plan.regularizer is not None else \
-                f"L2 with the lecture's λ = {plan.lam} (m is taken from the data at fit)"
-            biases = "kernels and biases" if plan.regularize_bias else "kernels"
-            text.append(f"compile() regularizer: {strength}, on {biases} without a regularizer of their own")
-        print_fn("\n".join(text))
+        """Print layers, output shapes, parameter counts and each layer's regularizers (before build too)."""
+        print_fn(summary_text(self))

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_nonnegative_float
+from .._validation import check_nonnegative_float
 
 
 class Regularizer:
@@ -147,7 +147,7 @@ class LectureL2(L2):
     """
 
     def __init__(self, lam: float, m: int, loss: Any = None):
-        from ._validation import check_positive_int
+        from .._validation import check_positive_int
         from .conventions import data_loss_scale, loss_kind
 
         self.lam = check_nonnegative_float("lam", lam)
@@ -214,8 +214,6 @@ class FunctionRegularizer(Regularizer):
     def __hash__(self):
         return id(self.fn)
 
-
-from .conventions import convert, strength_table  # noqa: E402, F401 - re-exported: glassnet.regularizers.convert
 
 _BY_NAME: dict[str, Callable[[], Regularizer]] = {
     "l1": L1, "l2": L2,

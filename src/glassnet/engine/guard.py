@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import NonFiniteError
+from ..errors import NonFiniteError
 
 if TYPE_CHECKING:
-    from .loss_parts import LossParts
-    from .model import Sequential
+    from .logs import LossParts
+    from .state import TrainState
 
 ON_NONFINITE = ("raise", "warn", "ignore")
 _add_reduce = np.add.reduce
@@ -44,7 +44,9 @@ def all_finite(array: np.ndarray) -> bool:
     return bool(np.isfinite(array).all())
 
 
-def check_loss(model: Sequential, parts: LossParts, x: np.ndarray) -> None:
+def check_loss(state: TrainState, parts: LossParts, x: np.ndarray) -> None:
+    """Raise NonFiniteError naming the first penalty term, weight or layer output that is NaN/inf, when the
+    loss of the batch ``x`` is."""
     if math.isfinite(parts.total):  # the common case: any NaN/inf in a part makes the sum NaN/inf
         return
     for term in parts.penalties:
@@ -52,14 +54,14 @@ def check_loss(model: Sequential, parts: LossParts, x: np.ndarray) -> None:
             raise NonFiniteError(f"the penalty of {term.key} is {float(term.value)}", layer=term.layer,
                                  weight=term.weight, part="penalty")
     if not math.isfinite(parts.data):
-        for layer in model.layers:
+        for layer in state.layers:
             for weight in layer.weights:
                 if not all_finite(weight.value):
                     raise NonFiniteError(f"weight {weight.path} holds NaN/inf, so the data loss is {parts.data}",
                                          layer=layer.name, weight=weight.name, part="weight")
         # Inference-mode replay of the batch, layer by layer, to name the first output that overflowed.
         out = x
-        for layer in model.layers:
+        for layer in state.layers:
             out = layer.forward(out, training=False)
             if not all_finite(out):
                 biggest = max(float(np.max(np.abs(w.value))) for w in layer.weights) if layer.weights else 0.0
@@ -67,33 +69,31 @@ def check_loss(model: Sequential, parts: LossParts, x: np.ndarray) -> None:
                                      f"{biggest:.3g}), so the data loss is {parts.data}", layer=layer.name,
                                      weight="output", part="data loss")
         raise NonFiniteError(f"the data loss is {parts.data} (the targets or the loss overflowed)",
-                             layer=model.layers[-1].name, weight="output", part="data loss")
+                             layer=state.layers[-1].name, weight="output", part="data loss")
 
 
-def check_gradients(model: Sequential) -> None:
-    params = model._params
-    if params is not None and all_finite(params.total):
-        return  # the common case: one sum over data + penalty (NaN/inf in either part reaches the total)
-    for layer in model.layers:
-        for name, grad in layer.grads.items():
-            for part, array in (("data", grad.data), ("penalty", grad.penalty)):
-                if array is not None and not all_finite(array):
-                    raise NonFiniteError(f"the {part} part of the gradient of {layer.name}/{name} holds NaN/inf",
-                                         layer=layer.name, weight=name, part=f"{part} gradient")
+def check_gradients(state: TrainState) -> None:
+    """Raise NonFiniteError naming the first weight whose data or penalty gradient holds NaN/inf."""
+    if all_finite(state.data) and all_finite(state.penalty):
+        return  # the common case: one sum per part
+    for i, weight in enumerate(state.weights):
+        for part, array in (("data", state.data_views[i]), ("penalty", state.penalty_views[i])):
+            if not all_finite(array):
+                layer, name = weight.path.rsplit("/", 1)
+                raise NonFiniteError(f"the {part} part of the gradient of {weight.path} holds NaN/inf",
+                                     layer=layer, weight=name, part=f"{part} gradient")
 
 
 class StepBackup:
     """Copies of everything a training step changes, taken before it and refreshed in place (no allocation per
-    step): the weights (one copy of the model's flat θ when the weights are its views, else one per weight), the
-    optimizer's slot arrays (one block when it steps flat: :meth:`~glassnet.optimizers.Optimizer.state_arrays`)
-    and its step count. :meth:`restore` puts them all back after a refused or interrupted step."""
+    step): the weights (one copy of the state's flat θ), the optimizer's slot arrays (one block:
+    :meth:`~glassnet.optimizers.Optimizer.state_arrays`) and its step count. :meth:`restore` puts them all back
+    after a refused or interrupted step."""
 
-    def __init__(self, model: Sequential):
-        self.weights = model.weights
-        self.optimizer = model.optimizer
-        params = model.flat_parameters() if model.built else None
-        flat = params.theta if params is not None and params.valid_for(self.weights) else None
-        self.weight_arrays = [flat] if flat is not None else [w.value for w in self.weights]
+    def __init__(self, state: TrainState, optimizer: Any):
+        self.weights = state.weights
+        self.optimizer = optimizer
+        self.weight_arrays = [state.theta]
         self._follow_optimizer()
 
     def _follow_optimizer(self) -> None:

@@ -45,7 +45,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ._validation import check_nonnegative_float, check_positive_int
+from .._validation import check_nonnegative_float, check_positive_int
 
 COUPLED = ("lecture", "keras", "torch", "sklearn", "playground", "kappa")
 DECOUPLED = ("adamw", "decoupled")
@@ -81,7 +81,7 @@ def _check_convention(name: str, value: Any) -> str:
 def loss_kind(loss: Any) -> str:
     """'cross_entropy', 'squared_error' or the loss's own name ('mean_absolute_error', 'huber') for ``loss`` (a
     name or a :class:`~glassnet.losses.Loss`; None is a cross-entropy)."""
-    from . import losses
+    from .. import losses
 
     if loss is None:
         return "cross_entropy"

@@ -1,0 +1,77 @@
+"""The backward pass, written out: ∂(training loss)/∂θ in its data part and its penalty part, into the state.
+
+For a batch of B rows whose forward pass produced ``output``:
+
+1. data pass — the loss's per-row gradient ∂ℓᵢ/∂output (or ∂ℓᵢ/∂z from the logits, when sigmoid/softmax meets a
+   cross-entropy), times sᵢ/B, flows down through every layer's ``backward``; each layer writes its weights'
+   gradients into the state's flat ``data`` buffer (:mod:`glassnet.engine.state`);
+2. weight penalties — each regularized weight's penalty gradient (e.g. 2·l2·W), from that weight alone, goes into
+   the flat ``penalty`` buffer: a penalty touches nothing but its own weight;
+3. activity pass — activity penalties depend on a layer's output, so their gradient enters there and flows down
+   in a second pass, adding to the ``penalty`` part of every weight at or below that layer;
+4. ``layer.grads[name]`` receives a :class:`~glassnet.layers.Gradient` over the two buffers (``penalty`` None where
+   nothing penalizes it).
+
+The parts are not added here: the optimizer forms data + penalty, the first code to need the sum.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .state import TrainState
+
+
+def backward(state: TrainState, loss: Any, from_logits: bool, output: np.ndarray, y: np.ndarray,
+             sample_weight: np.ndarray | None) -> None:
+    """Fill the state's ``data`` and ``penalty`` buffers (and ``layer.grads``) for its last training forward pass.
+
+    ``from_logits``: the loss is computed from the last layer's pre-activation (``layers[-1].logits``), which the
+    forward pass already turned into ``output`` = σ(z) or softmax(z): the loss gradient reuses it (the same bits).
+    """
+    layers = state.layers
+    batch = output.shape[0]
+    if from_logits:
+        grad = loss.sample_gradients_from_logits(y, layers[-1].logits, output)
+    else:
+        grad = loss.sample_gradients(y, output)
+    scale = output.dtype.type(1 / batch) if sample_weight is None else (sample_weight / batch)[:, None]
+    grad = (grad * scale).astype(output.dtype, copy=False)
+    for index in range(len(layers) - 1, -1, -1):
+        kwargs = {"from_logits": True} if from_logits and index == len(layers) - 1 else {}
+        grad, parts = layers[index].backward(grad, need_input_grad=index > 0, out=state.outputs[index], **kwargs)
+        for i in state.owners[index]:  # layers that cannot write in place return new arrays
+            if parts[state.weights[i].name] is not state.data_views[i]:
+                np.copyto(state.data_views[i], parts[state.weights[i].name])
+    activity_parts = _backward_activity(state)
+    deepest_activity = max(state.activity_grads, default=-1)
+    penalized = []
+    for index in range(len(layers)):
+        for i in state.owners[index]:
+            weight, view = state.weights[i], state.penalty_views[i]
+            from_activity = activity_parts[index].get(weight.name)
+            if weight.regularizer is not None:
+                weight.regularizer.gradient_into(weight.value, view)
+                if from_activity is not None:
+                    view += from_activity
+            elif from_activity is not None:
+                np.copyto(view, from_activity)
+            penalized.append(weight.regularizer is not None or index <= deepest_activity)
+    state.hand_out(tuple(penalized))
+
+
+def _backward_activity(state: TrainState) -> list[dict[str, np.ndarray]]:
+    """Second pass, for activity penalties only: their gradient enters at each regularized layer's output and flows
+    down, adding to the ``penalty`` part of every weight below it."""
+    layers = state.layers
+    parts: list[dict[str, np.ndarray]] = [{} for _ in layers]
+    grad = None
+    for index in range(len(layers) - 1, -1, -1):
+        entering = state.activity_grads.get(index)
+        if entering is not None:
+            grad = entering if grad is None else grad + entering
+        if grad is not None:
+            grad, parts[index] = layers[index].backward(grad, need_input_grad=index > 0)
+    return parts
