@@ -351,7 +351,8 @@ class Sequential:
         if sample_weight is not None:
             sample = sample * sample_weight
         data = float(sample.sum()) / output.shape[0]
-        return LossParts(data, self.state.activity_terms + self.weight_penalties())
+        activity = self._state.activity_terms if self._state is not None else []  # of the forward just run
+        return LossParts(data, activity + self.weight_penalties())
 
     def backward(self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
         """Fill the state's gradient buffers and ``layer.grads`` for the last forward pass (run with

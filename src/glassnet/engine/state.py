@@ -49,6 +49,7 @@ class TrainState:
 
     def __init__(self, layers: Sequence[Layer]):
         self.layers: tuple[Layer, ...] = tuple(layers)
+        self._weight_lists = tuple(layer.weights for layer in self.layers)  # identity: rebuilt layers get new lists
         self.weights: tuple[Weight, ...] = tuple(w for layer in self.layers for w in layer.trainable_weights)
         dtype = self.weights[0].value.dtype if self.weights else np.dtype("float32")
         ends = np.cumsum([0, *(w.value.size for w in self.weights)])
@@ -83,12 +84,13 @@ class TrainState:
         return [self.view(flat, i) for i in range(len(self.weights))]
 
     def valid_for(self, layers: Sequence[Layer]) -> bool:
-        """True while ``layers`` are exactly ours and their trainable weights still views of θ (a layer rebuilt
-        or re-used in another model breaks that; the model then makes a new state)."""
-        weights = [w for layer in layers for w in layer.trainable_weights]
-        return len(layers) == len(self.layers) and all(a is b for a, b in zip(layers, self.layers)) and \
-            len(weights) == len(self.weights) and all(
-                a is b and a.value.base is self.theta for a, b in zip(weights, self.weights))
+        """True while ``layers`` are exactly ours, none was built again since (a build makes a new ``weights``
+        list) and every trainable weight is still a view of θ (a layer rebuilt or re-used in another model, or a
+        weight whose ``value`` was replaced, breaks that; the model then makes a new state). Cheap: the model asks
+        on every step, so this reads attributes only."""
+        return len(layers) == len(self.layers) and all(
+            a is b and a.weights is lists for a, b, lists in zip(layers, self.layers, self._weight_lists)) and all(
+                w.value.base is self.theta for w in self.weights)
 
     def hand_out(self, penalized: tuple[bool, ...]) -> None:
         """Give each layer its ``grads``: :class:`~glassnet.layers.Gradient` views of ``data`` and ``penalty``
