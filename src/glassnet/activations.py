@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from ._validation import check_nonnegative_float
+from .config import Configurable
 
 
-class Activation:
+class Activation(Configurable):
     """Base class: ``a = forward(z)``; ``grad_z = backward(z, a, grad_a)``."""
 
     name = "activation"
@@ -35,9 +36,6 @@ class Activation:
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
         raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

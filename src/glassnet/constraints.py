@@ -25,11 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from .config import Configurable
 from ._validation import check_nonnegative_float, check_unit_interval
 from .backend import EPSILON
 
 
-class Constraint:
+class Constraint(Configurable):
     """``constraint(w) -> projected w`` (a new array)."""
 
     def __call__(self, w: np.ndarray) -> np.ndarray:
@@ -42,9 +43,6 @@ class Constraint:
     def get_config(self) -> dict[str, Any]:
         return {}
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _check_axis(axis: Any) -> int | tuple[int, ...]:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .config import Configurable
 from ._validation import check_seed, check_nonnegative_float
 
 _TRUNCATED_STDDEV = 0.87962566103423978
@@ -38,7 +39,7 @@ def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-class Initializer:
+class Initializer(Configurable):
     """``initializer(shape, dtype, rng) -> array``. With ``seed=`` given, it uses its own generator instead."""
 
     name = "initializer"
@@ -58,11 +59,7 @@ class Initializer:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
-        return {"seed": self.seed} if self.seed is not None else {}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        return {"seed": self.seed}
 
 
 class VarianceScaling(Initializer):
@@ -78,6 +75,9 @@ class VarianceScaling(Initializer):
             raise ValueError("Argument `distribution` must be one of ['truncated_normal', 'uniform']. "
                              f"Received: distribution={distribution!r}")
         self.mode, self.distribution = mode, distribution
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
 
     def sample(self, shape, rng):
         fan_in, fan_out = _fans(shape)
@@ -103,7 +103,10 @@ def truncated_normal(rng: np.random.Generator, shape: tuple[int, ...], stddev: f
 def _variance_scaling(name: str, scale: float, mode: str, distribution: str) -> type[VarianceScaling]:
     def __init__(self, seed: int | None = None):
         VarianceScaling.__init__(self, scale, mode, distribution, seed)
-    return type(name, (VarianceScaling,), {"__init__": __init__, "name": name,
+
+    def get_config(self):
+        return {"seed": self.seed}
+    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "name": name,
                                             "__doc__": f"Variance scaling: scale={scale}, {mode}, {distribution}."})
 
 

@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from .config import Configurable
 from ._validation import check_positive_float
 from .activations import sigmoid, softmax
 from .backend import EPSILON
 
 
-class Loss:
+class Loss(Configurable):
     """Base class. ``loss(y_true, y_pred, sample_weight=None)`` returns the mean loss L above."""
 
     name = "loss"
@@ -64,11 +65,11 @@ class Loss:
         return shaped
 
     def get_config(self) -> dict[str, Any]:
-        return {"from_logits": self.from_logits} if self.link else {}
+        return {"from_logits": self.from_logits}
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+    def _repr_arguments(self) -> dict[str, Any]:
+        # from_logits only changes a cross-entropy: left out of the others' repr.
+        return super()._repr_arguments() if self.link else {}
 
 
 class BinaryCrossentropy(Loss):

@@ -22,6 +22,7 @@ import numpy as np
 from .. import regularizers
 from .._validation import as_float_array
 from ..backend import floatx
+from ..config import Configurable
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
 
@@ -92,7 +93,7 @@ class Gradient:
         return np.zeros_like(self.data) if self.penalty is None else self.penalty
 
 
-class Layer:
+class Layer(Configurable):
     """Base class. Subclasses set ``self.weights`` in ``build`` and implement ``forward``/``backward``."""
 
     def __init__(self, name: str | None = None, activity_regularizer: Any = None):
@@ -160,6 +161,7 @@ class Layer:
         return tuple(w.name for w in self.weights)
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor arguments (:mod:`glassnet.config`); subclasses add theirs."""
         return {"name": self.name}
 
     def __repr__(self) -> str:

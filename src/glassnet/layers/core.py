@@ -32,7 +32,8 @@ class Activation(Layer):
         return (grad_out if from_logits else self.activation.backward(self._z, self._a, grad_out)), {}
 
     def get_config(self):
-        return {**super().get_config(), "activation": self.activation.name}
+        return {**super().get_config(), "activation": self.activation,
+                "activity_regularizer": self.activity_regularizer}
 
 
 class Dropout(Layer):

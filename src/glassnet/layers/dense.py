@@ -117,5 +117,8 @@ class Dense(Layer):
         return dx, grads
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": self.activation.name,
-                "use_bias": self.use_bias}
+        return {**super().get_config(), "units": self.units, "activation": self.activation, "use_bias": self.use_bias,
+                "kernel_initializer": self.kernel_initializer, "bias_initializer": self.bias_initializer,
+                "kernel_regularizer": self.kernel_regularizer, "bias_regularizer": self.bias_regularizer,
+                "activity_regularizer": self.activity_regularizer, "kernel_constraint": self.kernel_constraint,
+                "bias_constraint": self.bias_constraint}

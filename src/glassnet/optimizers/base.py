@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_nonnegative_float, check_optional_clip, check_positive_float
+from ..config import Configurable
 from .schedules import LearningRateSchedule
 
 LearningRate = float | LearningRateSchedule | Callable[[int], float]
@@ -93,7 +94,7 @@ class StepParts:
     decay: np.ndarray
 
 
-class Optimizer:
+class Optimizer(Configurable):
     """Base class; subclasses define ``init_slots(value)`` and ``update_step(g, w, slots, lr, step) -> Δ``."""
 
     name = "optimizer"
@@ -358,12 +359,6 @@ class Optimizer:
         return self._state_arrays
 
     def get_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"learning_rate": self._learning_rate}
-        for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm"):
-            if getattr(self, key) is not None:
-                config[key] = getattr(self, key)
-        return config
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        """The constructor arguments (``learning_rate`` as given: a number, a schedule or a callable)."""
+        return {"learning_rate": self._learning_rate, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
+                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm, "name": self.name}

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config import Configurable
 from .._validation import check_positive_float, check_positive_int
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     def __call__(self, step: int) -> float:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
         return {}
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class ExponentialDecay(LearningRateSchedule):

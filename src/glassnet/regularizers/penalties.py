@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_nonnegative_float
+from ..config import Configurable
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """``regularizer(w) -> penalty`` (a float) and ``regularizer.gradient(w) -> ∂penalty/∂w`` (shape of w)."""
 
     def __call__(self, w: np.ndarray) -> float:
@@ -37,13 +38,6 @@ class Regularizer:
     def gradient_into(self, w: np.ndarray, out: np.ndarray) -> None:
         """Write ``gradient(w)`` into ``out`` (the model's flat buffer); subclasses may avoid the temporary."""
         np.copyto(out, self.gradient(w))
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.get_config() == other.get_config()  # type: ignore[union-attr]
@@ -160,10 +154,7 @@ class LectureL2(L2):
         super().__init__(l2=self.lam / (2 * self.m * scale))  # 2·m·½ = m exactly: λ/m with no rounding
 
     def get_config(self):
-        config: dict[str, Any] = {"lam": self.lam, "m": self.m}
-        if self.loss is not None:
-            config["loss"] = self.loss
-        return config
+        return {"lam": self.lam, "m": self.m, "loss": self.loss}
 
     def __repr__(self):
         extra = f", loss={self.loss!r}" if self.loss is not None else ""

@@ -13,6 +13,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .. import activations as act
 from .. import constraints as con
 from .. import initializers as init
@@ -26,6 +28,8 @@ from .bounds import _check_text
 from .container import _MAX_INT_DIGITS
 from .messages import _bad, _keys, _unsavable
 
+#: At most this many numbers in a list argument (a Normalization's statistics: one per feature).
+_MAX_FLOATS = 1_000_000
 _KINDS = {"float": (numbers.Real, "a number"), "int": (numbers.Integral, "an integer"),
           "bool": (bool, "true or false"), "str": (str, "a string")}
 
@@ -60,7 +64,8 @@ ALLOW_LIST: dict[str, dict[str, _Spec]] = {
                                   "activity_regularizer": "regularizer?"}),
                     (ActivityRegularization, {"name": "str", "l1": "float", "l2": "float"}),
                     # mean and variance are tensors of the file (non-trainable weights), not config values
-                    (Normalization, {"name": "str", "axis": "int?", "invert": "bool"})),
+                    (Normalization, {"name": "str", "axis": "int?", "invert": "bool", "mean": "floats?",
+                                     "variance": "floats?"})),
     "activation": _table(*((cls, {}) for cls in (act.Linear, act.ReLU, act.Sigmoid, act.Tanh, act.Softmax,
                                                  act.Softplus)),
                          (act.LeakyReLU, {"negative_slope": "float"}), (act.ELU, {"alpha": "float"}),
@@ -103,12 +108,13 @@ def _encode(family: str, obj: Any, where: str) -> dict[str, Any]:
         names = ", ".join(ALLOW_LIST[family])
         _unsavable(where, f"only glassnet's own {family} classes can be saved ({names}).{code}", obj)
     spec = ALLOW_LIST[family][found[1]]
-    config = {}
-    for field, kind in spec.fields.items():
-        # An optimizer's `learning_rate` attribute evaluates its schedule; get_config() has what it was given.
-        value = obj.get_config()["learning_rate"] if field == "learning_rate" else getattr(obj, field)
-        config[field] = _encode_value(kind, value, f"{where}.{field}")
-    return {"class_name": found[1], "config": config}
+    config = obj.get_config()  # the one description of the object (glassnet.config)
+    if set(config) != set(spec.fields):
+        _unsavable(where, f"{found[1]}.get_config() gives {sorted(config)}, but a file stores exactly its "
+                   f"constructor arguments {sorted(spec.fields)}", obj)
+    return {"class_name": found[1],
+            "config": {field: _encode_value(kind, config[field], f"{where}.{field}")
+                       for field, kind in spec.fields.items()}}
 
 
 def _encode_value(kind: str, value: Any, where: str) -> Any:
@@ -119,6 +125,11 @@ def _encode_value(kind: str, value: Any, where: str) -> Any:
         base = "float" if isinstance(value, numbers.Real) else "schedule"
     if base in ALLOW_LIST:
         return _encode(base, value, where)
+    if base == "floats":  # a statistic given at construction, e.g. Normalization(mean=[...])
+        values = np.asarray(value, dtype=np.float64)
+        if values.ndim > 1 or values.size > _MAX_FLOATS or not np.isfinite(values).all():
+            _unsavable(where, f"a number or a list of at most {_MAX_FLOATS} finite numbers", value)
+        return values.tolist()
     expected, said = _KINDS[base]
     if not isinstance(value, expected) or (isinstance(value, bool) and base != "bool"):
         _unsavable(where, f"the file format stores {said} here", value)
@@ -145,7 +156,7 @@ def _decode(family: str, data: Any, where: str) -> Any:
     kwargs = {field: _decode_value(kind, config[field], f"{where}.config.{field}")
               for field, kind in spec.fields.items()}
     try:
-        return spec.cls(**kwargs)
+        return spec.cls.from_config(kwargs)
     except (ValueError, TypeError) as exc:
         raise ModelFileError(f"`{where}` ({name}) was refused by its constructor: {exc}") from exc
 
@@ -158,6 +169,13 @@ def _decode_value(kind: str, value: Any, where: str) -> Any:
         base = "schedule" if isinstance(value, dict) else "float"
     if base in ALLOW_LIST:
         return _decode(base, value, where)
+    if base == "floats":
+        items = value if isinstance(value, list) else [value]
+        if len(items) > _MAX_FLOATS or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in items):
+            _bad(where, f"a number or a list of at most {_MAX_FLOATS} finite numbers" +
+                 (" or null" if kind.endswith("?") else ""), value)
+        return [float(v) for v in value] if isinstance(value, list) else float(value)
     types, said = _KINDS[base]  # JSON gives int, float, bool and str only
     if isinstance(value, bool) != (base == "bool") or not isinstance(value, types):
         _bad(where, said + (" or null" if kind.endswith("?") else ""), value)
