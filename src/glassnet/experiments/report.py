@@ -18,16 +18,15 @@ explanation) is escaped with ``html.escape``.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import plots
+from ..saving.atomic import write_atomically
 from .._validation import describe
 from .results import SweepResults
 
@@ -197,22 +196,6 @@ def _resolve_path(path: Any) -> Path:
     return target
 
 
-def _write_atomically(target: Path, text: str) -> None:
-    """Write to a temporary file beside ``target``, then rename: a reader never sees half a page."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes the file private (0600); a report is meant to be shared
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
 def write_report(results: SweepResults, path: str | os.PathLike[str], *, title: str = "glassnet λ sweep",
                  models: Mapping[str, Any] | None = None, histories: Any = None, explanation: Any = None,
                  notes: str | Sequence[str] | None = None, learning: SweepResults | None = None) -> Path:
@@ -298,7 +281,7 @@ def write_report(results: SweepResults, path: str | os.PathLike[str], *, title: 
     swept = "λ (validation curve)" if is_lambda else "the training-set size (learning curve)"
     size = f"{len(results.values)} values, {len(results.records)} fits (folds × seeds) in all"
     intro = f"<p>{html.escape(f'Sweep of {swept}: {size}.')}</p>{_choice_paragraph(results)}"
-    _write_atomically(target, page.render(title, intro))
+    write_atomically(target, [page.render(title, intro).encode("utf-8")])
     return target
 
 
