@@ -67,6 +67,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if not config.getoption("--core") or collection_path.suffix != ".py" or collection_path.name in ("conftest.py", "__main__.py"):
+    if not config.getoption("--core") or collection_path.suffix != ".py" or \
+            collection_path.name in ("conftest.py", "__main__.py"):
         return None
     return True if needs_peers(collection_path) else None

@@ -96,6 +96,7 @@ if __name__ == "__main__":
     if args.docs:
         docs = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
         with open(docs, "a", encoding="utf-8") as handle:
-            handle.write(f"\n## The split History (issue 3)\n\nWorkload S, `benchmarks/bench_history_split.py`: logging "
-                         f"the data part, every penalty term and every kernel norm vs logging only the total loss: "
+            handle.write(f"\n## The split History (issue 3)\n\nWorkload S, `benchmarks/bench_history_split.py`: "
+                         "logging the data part, every penalty term and every kernel norm vs logging only the total "
+                         f"loss: "
                          f"{result['line']} — target ≤ 5%.\n")

@@ -25,9 +25,8 @@ TARGETS = {("S", "pytorch"): 4.0, ("S", "scikit-learn"): 2.0, ("S", "keras"): 6.
 
 
 def set_threads(n: int) -> object:
-    from threadpoolctl import threadpool_limits
-
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(n)
     try:

@@ -8,9 +8,11 @@ Run:  .venv/bin/python benchmarks/step_trace.py
 """
 import sys
 from pathlib import Path
+
 import numpy as np
+
 import glassnet
-from glassnet import Dense, L2, Sequential
+from glassnet import L2, Dense, Sequential
 from glassnet.callbacks import Callback
 
 ROOT = str(Path(glassnet.__file__).parent)

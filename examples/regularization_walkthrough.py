@@ -46,7 +46,8 @@ def main(epochs: int = 30) -> dict:
     print(f"lecture: J = (1/m)·ΣL + (λ/2m)·Σ‖W‖²      Keras L2({l2}): J = mean L + {l2}·Σ‖W‖² per layer")
     print(f"same penalty when λ/2m = {l2}, i.e. λ = 2·m·{l2} = 2·{m}·{l2} = {lam}")
     print(glassnet.regularizers.strength_table(l2, "keras", n_samples=m, batch_size=32))
-    print("the same factor on a model trained with mse (the lecture, MLPRegressor and the Playground write ½·(f − y)²):")
+    print("the same factor on a model trained with mse "
+          "(the lecture, MLPRegressor and the Playground write ½·(f − y)²):")
     print(glassnet.regularizers.strength_table(l2, "keras", n_samples=m, batch_size=32, loss="mse"))
 
     section("2. model.losses: one penalty per regularized kernel, recomputed from the current weights")

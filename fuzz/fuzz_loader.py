@@ -37,9 +37,29 @@ from pathlib import Path
 import numpy as np
 
 import glassnet
-from glassnet import (L1, L1L2, L2, SGD, Activation, ActivityRegularization, Adagrad, AdamW, Dense, Dropout,
-                      Input, MaxNorm, MinMaxNorm, ModelFileError, NonNeg, RMSprop, Sequential, UnitNorm,
-                      activations, initializers, losses)
+from glassnet import (
+    L1,
+    L1L2,
+    L2,
+    SGD,
+    Activation,
+    ActivityRegularization,
+    Adagrad,
+    AdamW,
+    Dense,
+    Dropout,
+    Input,
+    MaxNorm,
+    MinMaxNorm,
+    ModelFileError,
+    NonNeg,
+    RMSprop,
+    Sequential,
+    UnitNorm,
+    activations,
+    initializers,
+    losses,
+)
 from glassnet.optimizers import ExponentialDecay
 from glassnet.saving import ALLOW_LIST, MAX_HEADER_BYTES
 

@@ -20,8 +20,25 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import (SGD, Activation, ActivityRegularization, Adagrad, Adam, AdamW, Dense, Dropout,
-                      EarlyStopping, Input, L1, L1L2, L2, LambdaCallback, MaxNorm, RMSprop, Sequential)
+from glassnet import (
+    L1,
+    L1L2,
+    L2,
+    SGD,
+    Activation,
+    ActivityRegularization,
+    Adagrad,
+    Adam,
+    AdamW,
+    Dense,
+    Dropout,
+    EarlyStopping,
+    Input,
+    LambdaCallback,
+    MaxNorm,
+    RMSprop,
+    Sequential,
+)
 from glassnet.optimizers import ExponentialDecay
 
 NAN, INF = float("nan"), float("inf")
@@ -56,7 +73,7 @@ def num(value: float) -> str:
     return rf"(np\.\w+\()?{text}\)?"
 
 
-# --- models and the "unchanged" check ------------------------------------------------------------------------------
+# --- models and the "unchanged" check ---------------------------------------------------------------------------------
 def binary_model(optimizer: Any = None, train: bool = True) -> Sequential:
     model = Sequential([Dense(3, activation="relu", kernel_regularizer=L2(0.01)), Dense(1, activation="sigmoid")],
                        seed=0)
@@ -144,7 +161,7 @@ def test_snapshot_sees_a_change(trained):
         assert_unchanged(trained, before)
 
 
-# --- regularizers --------------------------------------------------------------------------------------------------
+# --- regularizers -----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("make", "error", "pattern"), [
     pytest.param(lambda: L1(-0.01), ValueError, r"Received: l1=-0\.01", id="L1-negative"),
     pytest.param(lambda: L1(NAN), ValueError, r"Received: l1=nan", id="L1-nan"),
@@ -194,7 +211,7 @@ def test_regularizer_argument(kwargs, error, pattern):
         Dense(3, **kwargs)
 
 
-# --- names: activations, losses, optimizers, metrics, initializers, constraints -------------------------------------
+# --- names: activations, losses, optimizers, metrics, initializers, constraints ---------------------------------------
 @pytest.mark.parametrize("make", [
     pytest.param(lambda: Dense(3, activation="rleu"), id="Dense"),
     pytest.param(lambda: Activation("rleu"), id="Activation"),
@@ -301,7 +318,8 @@ def test_lecture_strength_rejects(make, error, pattern):
                  id="x-nan"),
     pytest.param(lambda m: m.explain(X, Y_BIN[:5]), ValueError, rx("Received: x with 12 rows, y with 5 rows"),
                  id="x-y-lengths"),
-    pytest.param(lambda m: m.explain(X, _with(Y_BIN, (1,), 2)), ValueError, rx("`y`", "Received: y containing " + num(2)),
+    pytest.param(lambda m: m.explain(X, _with(Y_BIN, (1,), 2)), ValueError,
+                 rx("`y`", "Received: y containing " + num(2)),
                  id="bce-label-2"),
     pytest.param(lambda m: m.explain(X, Y_BIN, batch_size=0), ValueError, rx("`batch_size`", "Received: batch_size=0"),
                  id="batch_size-0"),
@@ -314,7 +332,7 @@ def test_explain_rejects(trained, call, error, pattern):
     assert_rejected(trained, error, pattern, call)
 
 
-# --- Dense and other layers ------------------------------------------------------------------------------------------
+# --- Dense and other layers -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("units", "error", "shown"), [
     (0, ValueError, "0"), (-3, ValueError, "-3"),
     (2.5, TypeError, r"2\.5"), ("3", TypeError, "'3'"), (True, TypeError, "True"), (None, TypeError, "None"),
@@ -364,7 +382,7 @@ def test_layer_constructor_rejects(make, error, pattern):
         make()
 
 
-# --- Sequential structure --------------------------------------------------------------------------------------------
+# --- Sequential structure ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("item", "shown"), [
     pytest.param("dense", "'dense'", id="string"),
     pytest.param(_python_relu, "<function _python_relu", id="function"),
@@ -423,7 +441,7 @@ def test_fit_an_empty_model_says_it_is_empty():
         model.fit(X, Y_BIN, verbose=0)
 
 
-# --- fit before compile ----------------------------------------------------------------------------------------------
+# --- fit before compile -----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("built", [False, True], ids=["unbuilt", "built"])
 @pytest.mark.parametrize("method", ["fit", "evaluate"])
 def test_not_compiled(method, built):
@@ -466,7 +484,8 @@ FIT_ARGUMENT_CASES = [
                  id="validation_split-1.5"),
     pytest.param(_fit(validation_split=NAN), ValueError, rx("`validation_split`", "Received: validation_split=nan"),
                  id="validation_split-nan"),
-    pytest.param(_fit(validation_split="0.2"), TypeError, rx("`validation_split`", r"Received: validation_split='0\.2'"),
+    pytest.param(_fit(validation_split="0.2"), TypeError,
+                 rx("`validation_split`", r"Received: validation_split='0\.2'"),
                  id="validation_split-string"),
     pytest.param(_fit(x=X[:1], y=Y_BIN[:1], validation_split=0.5), ValueError,
                  rx("`validation_split`", "no training", "1 samples", r"Received: validation_split=0\.5"),
@@ -507,7 +526,7 @@ def test_evaluate_predict_argument(trained, call, error, pattern):
     assert_rejected(trained, error, pattern, call)
 
 
-# --- fit / evaluate / predict: data ----------------------------------------------------------------------------------
+# --- fit / evaluate / predict: data -----------------------------------------------------------------------------------
 BAD_DATA = [  # (x, y, error, pattern) shared by fit and evaluate
     pytest.param(X, Y_BIN[:11], ValueError, rx("`x`", "`y`", "same number of samples",
                                                  "Received: x with 12 rows, y with 11 rows"), id="x-y-lengths"),
@@ -570,7 +589,7 @@ def test_predict_bad_data(trained, x, error, pattern):
     assert_rejected(trained, error, pattern, lambda m: m.predict(x))
 
 
-# --- sparse and categorical labels -----------------------------------------------------------------------------------
+# --- sparse and categorical labels ------------------------------------------------------------------------------------
 @pytest.fixture
 def sparse_trained() -> Sequential:
     return softmax_model("sparse_categorical_crossentropy", Y_SPARSE)
@@ -585,7 +604,8 @@ def onehot_trained() -> Sequential:
 @pytest.mark.parametrize("bad", [3, 7, -1, 1.5], ids=["label-3", "label-7", "label--1", "label-1.5"])
 def test_sparse_labels_outside_classes(sparse_trained, method, bad):
     y = _with(Y_SPARSE, (4,), bad)
-    pattern = rx("sparse_categorical_crossentropy", "`y`", r"\[0, 2\]", "3 outputs", "Received: y containing " + num(bad))
+    pattern = rx("sparse_categorical_crossentropy", "`y`", r"\[0, 2\]", "3 outputs",
+                 "Received: y containing " + num(bad))
     assert_rejected(sparse_trained, ValueError, pattern, lambda m: getattr(m, method)(X, y, verbose=0))
 
 
@@ -608,7 +628,7 @@ def test_categorical_wrong_width(onehot_trained, method, y, shown):
                     lambda m: getattr(m, method)(X, y, verbose=0))
 
 
-# --- validation_data and sample_weight -------------------------------------------------------------------------------
+# --- validation_data and sample_weight --------------------------------------------------------------------------------
 @pytest.mark.parametrize(("validation_data", "error", "pattern"), [
     pytest.param(X, ValueError, rx("`validation_data`", r"\(x_val, y_val\)",
                                    r"Received: validation_data=array of shape \(12, 4\)"), id="array-alone"),
@@ -655,7 +675,7 @@ def test_sample_weight(trained, method, sample_weight, error, pattern):
                     lambda m: getattr(m, method)(X, Y_BIN, sample_weight=sample_weight, verbose=0))
 
 
-# --- rejected calls on an unbuilt model do not build it --------------------------------------------------------------
+# --- rejected calls on an unbuilt model do not build it ---------------------------------------------------------------
 @pytest.mark.parametrize(("call", "error"), [
     pytest.param(lambda m: m.fit(X_NAN, Y_BIN, verbose=0), ValueError, id="fit-x-nan"),
     pytest.param(lambda m: m.fit(X_3D, Y_BIN, verbose=0), ValueError, id="fit-x-3d"),
@@ -687,7 +707,7 @@ def test_call_with_strings_does_not_build():
     assert not model.built and model.get_weights() == [] and not model.layers[0].built
 
 
-# --- set_weights -----------------------------------------------------------------------------------------------------
+# --- set_weights ------------------------------------------------------------------------------------------------------
 def test_set_weights_wrong_count(trained):
     weights = trained.get_weights()
     assert_rejected(trained, ValueError,
@@ -739,7 +759,7 @@ def test_set_weights_non_numeric_is_a_type_error(trained):
                     lambda m: m.set_weights(new))
 
 
-# --- optimizers --------------------------------------------------------------------------------------------------------
+# --- optimizers -------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize(("lr", "shown"), [(0, "0"), (0.0, r"0\.0"), (-0.01, r"-0\.01"), (NAN, "nan"), (INF, "inf")])
 def test_learning_rate(optimizer, lr, shown):
@@ -871,7 +891,7 @@ def test_exclude_from_weight_decay_bad_regex_changes_nothing():
     assert model.optimizer.uses_weight_decay(kernel), "the rejected call still excluded `var_list`"
 
 
-# --- set_floatx --------------------------------------------------------------------------------------------------------
+# --- set_floatx -------------------------------------------------------------------------------------------------------
 @pytest.fixture
 def restore_floatx():
     before = glassnet.floatx()
@@ -887,7 +907,7 @@ def test_set_floatx(restore_floatx, value, shown):
     assert glassnet.floatx() == restore_floatx
 
 
-# --- callbacks ---------------------------------------------------------------------------------------------------------
+# --- callbacks --------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("make", "error", "pattern"), [
     pytest.param(lambda: EarlyStopping(mode="bogus"), ValueError,
                  rx("`mode`", "'auto'", "'max'", "'min'", "Received: mode='bogus'"), id="mode-bogus"),
@@ -912,7 +932,7 @@ def test_callback_constructor(make, error, pattern):
         make()
 
 
-# --- nothing hidden changed either: training after rejected calls is bitwise the same ----------------------------------
+# --- nothing hidden changed either: training after rejected calls is bitwise the same ---------------------------------
 def _reject_many(model: Sequential) -> None:
     calls = [
         lambda m: m.fit(X, Y_BIN, batch_size=0, verbose=0),

@@ -20,8 +20,8 @@ from sklearn.neural_network import MLPRegressor
 
 import glassnet
 from glassnet import L2, Dense, Sequential
-from glassnet.regularizers.conventions import data_loss_scale
 from glassnet.regularizers import convert, strength_table
+from glassnet.regularizers.conventions import data_loss_scale
 
 CONVENTIONS = ["lecture", "keras", "torch", "sklearn", "playground", "kappa"]
 LOSSES = [None, "binary_crossentropy", "sparse_categorical_crossentropy", "mse", "mae", "huber"]

@@ -1,10 +1,10 @@
-"""The demo's comparison (glassnet.demo.comparison, also examples/demo.py) runs, and its table says what the docs claim: L2 shrinks every kernel, both models
-still classify well, and the penalties shown are the ones the library charges. Every README snippet runs."""
+"""The demo's comparison (glassnet.demo.comparison, also examples/demo.py) runs, and its table says what the docs
+claim: L2 shrinks every kernel, both models still classify well, and the penalties shown are the ones the library
+charges. Every README snippet runs."""
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import math
 import re

@@ -25,8 +25,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import glassnet
-from glassnet import (SGD, Activation, ActivityRegularization, Adam, AdamW, Dense, Dropout, MaxNorm, MinMaxNorm,
-                      ModelFileError, NonNeg, Sequential, UnitNorm)
+from glassnet import (
+    SGD,
+    Activation,
+    ActivityRegularization,
+    Adam,
+    AdamW,
+    Dense,
+    Dropout,
+    MaxNorm,
+    MinMaxNorm,
+    ModelFileError,
+    NonNeg,
+    Sequential,
+    UnitNorm,
+)
 from glassnet.optimizers import ExponentialDecay
 from glassnet.saving import MAX_BYTES
 
@@ -155,7 +168,8 @@ UNSAVABLE = {
     "a seed of 50 digits": (lambda: Sequential([Dense(1)], seed=10**49),
                             r"`model.seed`: a model file holds integers of at most 40 digits"),
     "an exclude pattern of 10,001 characters": (lambda: with_exclusion("x" * 10_001),
-                                                r"exclude_pattern` must be plain weight names .* at most 10000 characters"),
+                                                r"exclude_pattern` must be plain weight names .* "
+                                                r"at most 10000 characters"),
     "a NaN weight": (lambda: with_weight(np.nan), r"`tensor 'd/kernel'` must be finite numbers only \(a NaN or "
                                                   r"inf weight .*Received: nan at index \(1, 0\)"),
     "an inf weight": (lambda: with_weight(-np.inf, "float64"), r"Received: -inf at index \(1, 0\)"),

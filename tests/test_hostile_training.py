@@ -26,10 +26,20 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import (SGD, Adagrad, Adam, AdamW, Dense, LambdaCallback, ModelFileError, NonFiniteError, RMSprop,
-                      Sequential)
-from glassnet.engine.mapped_io import RowGatherer
+from glassnet import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    Dense,
+    LambdaCallback,
+    ModelFileError,
+    NonFiniteError,
+    RMSprop,
+    Sequential,
+)
 from glassnet.constraints import Constraint
+from glassnet.engine.mapped_io import RowGatherer
 from glassnet.optimizers import ExponentialDecay, LearningRateSchedule
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import L1, L2, L1L2, Dense, Sequential
+from glassnet import L1, L1L2, L2, Dense, Sequential
 
 # A plain import: parity must run, never skip. conftest.py selects the TensorFlow backend.
 assert keras.backend.backend() == "tensorflow"
@@ -224,7 +224,7 @@ def test_sample_weight_matches_keras():
 
 def test_lecture_snippet_verbatim():
     """The lecture's four lines with only the import changed: compile, fit, the loss falls, 3 penalties."""
-    from glassnet import Sequential, Dense  # noqa: F811 - the snippet's own import line
+    from glassnet import Dense, Sequential  # noqa: F811 - the snippet's own import line
     from glassnet.regularizers import L2 as L2_  # noqa: N811
 
     L2 = L2_  # noqa: N806

@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 import glassnet
-from glassnet import L1, L2, L1L2, Dense, Sequential
+from glassnet import L1, L1L2, L2, Dense, Sequential
 from glassnet.regularizers import convert, strength_table
 
 

@@ -220,7 +220,8 @@ def test_best_and_one_se_lambda_are_stated(page, results):
     paragraphs = parsed.text_of("p")
     best = ("Best λ: Keras l2 = 0.1 (lecture λ = 16 for m = 80), the lowest mean validation data loss, J_cv = 0.4 "
             "(standard error 0.05 over 2 fits).")
-    one_se = "1-SE λ: Keras l2 = 1 (lecture λ = 160 for m = 80), the largest λ whose mean J_cv ≤ 0.4 + 0.05 = 0.45 (J_cv there: 0.42). A smaller"
+    one_se = ("1-SE λ: Keras l2 = 1 (lecture λ = 160 for m = 80), the largest λ whose mean J_cv ≤ 0.4 + 0.05 = 0.45 "
+              "(J_cv there: 0.42). A smaller")
     assert any(p == best for p in paragraphs)
     assert any(p.startswith(one_se) for p in paragraphs)
 

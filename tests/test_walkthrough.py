@@ -44,7 +44,8 @@ def test_docs_quote_the_printed_numbers(capsys):
     out = capsys.readouterr().out
     page = (ROOT / "docs" / "regularization.md").read_text()
     # Every number the page quotes in a code block from the script's output must be in today's output.
-    quoted = ["0.270772", "1.153512", "0.998", "4.5832", "7.4393", "2.7822", "5.2351", "4.7605", "3.333", "9.1", "4.55", "0.32", "n/a for this loss"]
+    quoted = ["0.270772", "1.153512", "0.998", "4.5832", "7.4393", "2.7822", "5.2351", "4.7605", "3.333", "9.1", "4.55",
+              "0.32", "n/a for this loss"]
     for number in quoted:
         assert number in page, number
         assert re.search(re.escape(number), out), f"docs quote {number}, the script no longer prints it"

@@ -7,15 +7,25 @@ The lecture's model runs with only the import changed::
 
 from __future__ import annotations
 
-from . import activations, backend, callbacks, constraints, initializers, layers, losses, metrics, optimizers
-from . import regularizers
+from . import (
+    activations,
+    backend,
+    callbacks,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    optimizers,
+    regularizers,
+)
 from .backend import floatx, set_floatx
 from .callbacks import EarlyStopping, History, LambdaCallback, TerminateOnNaN
 from .checkpoints import BackupAndRestore, ModelCheckpoint
 from .constraints import MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+from .engine.model import Sequential
 from .errors import ModelFileError, NonFiniteError, NotCompiledError
 from .layers import Activation, ActivityRegularization, Dense, Dropout, Input, Normalization
-from .engine.model import Sequential
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from .regularizers import L1, L1L2, L2
 
@@ -34,7 +44,8 @@ __all__ = [
     "Sequential", "Dense", "Dropout", "Activation", "ActivityRegularization", "Input", "Normalization",
     "L1", "L2", "L1L2", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
     "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm",
-    "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "ModelCheckpoint", "BackupAndRestore", "NotCompiledError", "ModelFileError", "NonFiniteError",
+    "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "ModelCheckpoint", "BackupAndRestore",
+    "NotCompiledError", "ModelFileError", "NonFiniteError",
     "load_model",
     "floatx", "set_floatx",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",

@@ -14,7 +14,6 @@ logits ``z`` as TensorFlow does — stable, no clipping.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import Configurable
 from ._validation import check_nonnegative_float, check_unit_interval
 from .backend import EPSILON
+from .config import Configurable
 
 
 class Constraint(Configurable):

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import check_nonnegative_float, check_seed
 from .config import Configurable
-from ._validation import check_seed, check_nonnegative_float
 
 _TRUNCATED_STDDEV = 0.87962566103423978
 
@@ -70,7 +70,8 @@ class VarianceScaling(Initializer):
         super().__init__(seed)
         self.scale = check_nonnegative_float("scale", scale)
         if mode not in ("fan_in", "fan_out", "fan_avg"):
-            raise ValueError(f"Argument `mode` must be one of ['fan_avg', 'fan_in', 'fan_out']. Received: mode={mode!r}")
+            raise ValueError("Argument `mode` must be one of ['fan_avg', 'fan_in', 'fan_out']. "
+                             f"Received: mode={mode!r}")
         if distribution not in ("uniform", "truncated_normal"):
             raise ValueError("Argument `distribution` must be one of ['truncated_normal', 'uniform']. "
                              f"Received: distribution={distribution!r}")

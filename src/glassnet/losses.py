@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from .config import Configurable
 from ._validation import check_positive_float
 from .activations import sigmoid, softmax
 from .backend import EPSILON
+from .config import Configurable
 
 
 class Loss(Configurable):

@@ -55,17 +55,17 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
 # _check_sample_weight is private, but it is what scikit-learn's estimators use (shape, ≥ 0, not all 0).
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._validation import (check_nonnegative_float, check_positive_float, check_positive_int,
-                          check_unit_interval)
+from ._validation import check_nonnegative_float, check_positive_float, check_positive_int, check_unit_interval
 from .callbacks import EarlyStopping
-from .regularizers.conventions import COUPLED
-from .layers import Dense
 from .engine.model import Sequential
+from .layers import Dense
 from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 from .regularizers import L1, L1L2, L2, Regularizer, convert
+from .regularizers.conventions import COUPLED
 
 # AdamW is left out on purpose: its decoupled weight decay (0.004 by default) would regularize outside `l2`.
 _OPTIMIZERS: dict[str, type[Optimizer]] = {"adam": Adam, "sgd": SGD, "rmsprop": RMSprop,

@@ -25,17 +25,18 @@ Nothing here touches the network. Four groups:
 
 from __future__ import annotations
 
+from . import limits
+
 # One module per group; this package re-exports every public name so ``glassnet.datasets.circle`` and
 # ``from glassnet.datasets import load`` keep working.
-from ._common import XY
-from . import limits
+from ._common import XY  # noqa: F401 - the (x, y) type of the loaders, for annotations
 from .files import load, load_csv, load_npy, load_npz, load_parquet
 from .playground import circle, gauss, moons, spiral, xor
 from .preparation import FeatureColumn, Preparation
 from .splits import train_val_test_split
 from .table import Column, Table, read_table
-from .training_data import TrainingData, prepare
 from .tables import Dataset, load_breast_cancer, load_digits, load_iris, load_wine, standardize
+from .training_data import TrainingData, prepare
 
 __all__ = [
     "circle", "xor", "gauss", "spiral", "moons",

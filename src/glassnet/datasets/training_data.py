@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import limits
-from .preparation import (FeatureColumn, Preparation, check_cells, codes_in, distinct_labels, numbers_of,
-                          usable_rows)
+from .preparation import FeatureColumn, Preparation, check_cells, codes_in, distinct_labels, numbers_of, usable_rows
 from .splits import train_val_test_split
 from .table import Column, Table
 

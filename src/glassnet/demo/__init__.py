@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-
 from . import comparison
 
 #: The λ grid (Keras's L2 factor): 0 and a log grid from 1e-4 to 0.3.
@@ -56,7 +55,8 @@ def run(out_dir: str | Path = "glassnet-demo-report", *, jobs: int = -1, epochs:
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    path = write_report(results, folder / "report.html", title="glassnet demo: choosing λ for the lecture's network on breast cancer",
+    path = write_report(results, folder / "report.html",
+                        title="glassnet demo: choosing λ for the lecture's network on breast cancer",
                   models={"chosen": chosen}, histories={f"L2({one_se:g})": history.history},
                   explanation=explanation,
                   notes=[f"Twins table (no L2 vs L2(0.01)) after {compare_epochs} epochs: validation accuracy "

@@ -14,6 +14,7 @@ import textwrap
 from typing import Any
 
 import numpy as np
+
 from .. import L2, Adam, Dense, Sequential
 
 L2_FACTOR = 0.01  # the lecture's L2(0.01)

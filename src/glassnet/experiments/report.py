@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import plots
-from ..saving.atomic import write_atomically
 from .._validation import describe
+from ..saving.atomic import write_atomically
 from .results import SweepResults
 
 _CSS = """

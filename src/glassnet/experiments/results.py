@@ -38,10 +38,9 @@ from typing import Any
 import numpy as np
 
 from ..regularizers.conventions import LABELS, convert
+from .results_schema import MAX_FILE_BYTES, check
 from .results_schema import PARAMS as _PARAMS
 from .results_schema import TASK_KEYS as _TASK_KEYS
-from .results_schema import MAX_FILE_BYTES, check
-
 
 
 @dataclass
@@ -131,7 +130,7 @@ class SweepResults:
 
     @property
     def strength_label(self) -> str:
-        """'Keras l2', 'lecture λ', ...: how a swept strength reads (see :data:`glassnet.regularizers.conventions.LABELS`)."""
+        """'Keras l2', 'lecture λ', ...: how a swept strength reads (``conventions.LABELS``)."""
         return LABELS.get(self.convention, self.convention)
 
     @property
@@ -171,8 +170,9 @@ class SweepResults:
         for row in self.summary():
             lam = self.lecture_lambda(row["value"]) if lecture else None
             line = f"{row['value']:>20g}" + (f" {'-' if lam is None else format(lam, '.4g'):>10}" if lecture else "")
-            line += (f" {row.get('val_data_loss_mean', math.nan):>10.4f} ± {row.get('val_data_loss_std', math.nan):.4f}"
-                     f" {row.get('val_error_mean', math.nan):>10.4f} {row.get('train_data_loss_mean', math.nan):>16.4f}")
+            get = row.get
+            line += (f" {get('val_data_loss_mean', math.nan):>10.4f} ± {get('val_data_loss_std', math.nan):.4f}"
+                     f" {get('val_error_mean', math.nan):>10.4f} {get('train_data_loss_mean', math.nan):>16.4f}")
             lines.append(line)
         return "\n".join(lines)
 

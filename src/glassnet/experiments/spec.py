@@ -16,10 +16,10 @@ from .. import losses as losses_module
 from .. import optimizers as optimizers_module
 from .._validation import check_positive_float, check_positive_int
 from ..backend import floatx, standardize_dtype
-from ..regularizers.conventions import COUPLED, convert, data_loss_scale
-from ..layers import Dense, Normalization
 from ..engine.model import Sequential
+from ..layers import Dense, Normalization
 from ..regularizers import L2
+from ..regularizers.conventions import COUPLED, convert, data_loss_scale
 
 _CROSS_ENTROPIES = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
 

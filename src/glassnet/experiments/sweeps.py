@@ -19,8 +19,8 @@ import numpy as np
 from .. import metrics as metrics_module
 from .._validation import as_float_array, check_positive_int, describe
 from ..backend import floatx
-from ..regularizers.conventions import COUPLED, loss_kind
 from ..engine.model import Sequential
+from ..regularizers.conventions import COUPLED, loss_kind
 from .parallel import check_backend_arguments, run_tasks
 from .results import SweepResults
 from .spec import ModelSpec
@@ -71,7 +71,8 @@ def validation_curve(build_model: Any, x: Any, y: Any, lambdas: Sequence[float],
         targets before any fit starts.
     convention : str or None
         How ``build_model`` reads λ — 'keras' (the factor of ``L2(l2)``), 'lecture', 'torch', 'sklearn',
-        'playground' or 'kappa' (:mod:`glassnet.regularizers.conventions`) — so tables, plots and reports label it and show
+        'playground' or 'kappa' (:mod:`glassnet.regularizers.conventions`) — so tables, plots and reports label it
+        and show
         the lecture's λ beside it. None: a ModelSpec's own ``convention``, else 'keras'.
 
     Returns

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from .. import metrics as metrics_module
+from .._validation import describe
 from ..engine.data import check_xy, evaluate_arrays
 from ..engine.logs import kernel_norms
-from .._validation import describe
 from ..engine.model import Sequential
 from .parallel import require
 from .spec import ModelSpec

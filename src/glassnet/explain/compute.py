@@ -3,12 +3,13 @@ part and its penalty part, for the current weights and optimizer state — witho
 
 - Loss: exactly what ``evaluate(x, y, batch_size)`` computes, reported as data loss + one value per penalty term.
 - Gradients: of the training loss on all of ``x`` as one batch (mean over its rows), inference mode (dropout off).
-- Updates: the optimizer's next step, computed on *copies* of its state.
-  ``data`` is the step the data gradient alone would take; ``penalty`` is what the penalty gradient adds
-  (step(data + penalty) − step(data)); ``decay`` is the decoupled weight decay −(w·wd)·lr. For SGD the step is
-  linear in the gradient, so the penalty part is SGD's step for the penalty gradient alone, −lr·penalty (Nesterov:
-  −(1 + μ)·lr·penalty) — for an L2 kernel exactly −lr·2·l2·W; for Adam and RMSprop it is not proportional to W, because the step divides by the
-  running gradient scale. The three parts add up to the real step up to float rounding (ulps).
+- Updates: the optimizer's next step, computed by the optimizer itself on *copies* of its state
+  (:meth:`glassnet.optimizers.Optimizer.step_parts`). ``data`` is the step the data gradient alone would take;
+  ``penalty`` is what the penalty gradient adds (step(data + penalty) − step(data)); ``decay`` is the decoupled
+  weight decay −(w·wd)·lr. For SGD the step is linear in the gradient, so the penalty part is SGD's step for the
+  penalty gradient alone, −lr·penalty (Nesterov: −(1 + μ)·lr·penalty) — for an L2 kernel exactly −lr·2·l2·W; for
+  Adam and RMSprop it is not proportional to W, because the step divides by the running gradient scale. The three
+  parts add up to the real step up to float rounding (ulps).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..regularizers.conventions import StrengthTable, strength_table
 from ..engine.data import evaluate_arrays
 from ..optimizers import SGD
 from ..regularizers import L1L2
+from ..regularizers.conventions import StrengthTable, strength_table
 
 if TYPE_CHECKING:
     from ..engine.model import Sequential

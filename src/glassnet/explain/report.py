@@ -49,7 +49,7 @@ def notes(model: Any, parts: dict[str, Any]) -> list[str]:
                 out.append(f"{w.path}: {w.regularizer!r} ({where}) adds {2 * l2:.4g}·W to this weight's gradient "
                            f"only; {_how_the_step_uses_it(optimizer)}, so the penalty's effect on the step is not "
                            "a fixed shrink factor.")
-    if any(l.activity_regularizer is not None for l in model.layers):
+    if any(layer.activity_regularizer is not None for layer in model.layers):
         out.append("Activity penalties depend on a layer's output, so their gradient flows back through every "
                    "layer below it (included in those weights' penalty parts).")
     if optimizer.weight_decay:
@@ -66,7 +66,7 @@ def notes(model: Any, parts: dict[str, Any]) -> list[str]:
     if isinstance(optimizer, (Adam, RMSprop)):
         out.append(f"{type(optimizer).__name__} divides each step by a running gradient scale, so the penalty part "
                    "of the update is step(data + penalty) − step(data), not a multiple of W.")
-    if any(type(l).__name__ == "Dropout" for l in model.layers):
+    if any(type(layer).__name__ == "Dropout" for layer in model.layers):
         out.append("Dropout is off in this explanation (inference mode), so gradients are deterministic.")
     return out
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import activations
-from .._validation import check_seed, check_nonnegative_float, check_positive_int, check_unit_interval
+from .._validation import check_nonnegative_float, check_positive_int, check_seed, check_unit_interval
 from .base import Layer
 
 

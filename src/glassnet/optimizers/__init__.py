@@ -29,5 +29,6 @@ def get(identifier: Any) -> Optimizer:
                     f"Received: optimizer={identifier!r}")
 
 
-__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Optimizer", "StepParts", "ExponentialDecay", "LearningRateSchedule",
+__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Optimizer", "StepParts", "ExponentialDecay",
+           "LearningRateSchedule",
            "schedules", "get"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import Configurable
 from .._validation import check_positive_float, check_positive_int
+from ..config import Configurable
 
 
 class LearningRateSchedule(Configurable):

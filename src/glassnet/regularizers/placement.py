@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import penalties
 from .._validation import check_nonnegative_float, check_positive_int
+from . import penalties
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_positive_int, describe
-from ..errors import ModelFileError
 from ..engine.model import Sequential
+from ..errors import ModelFileError
 from .atomic import check_path, write_atomically
 from .bounds import _check_finite
 from .container import MAX_BYTES, _encode_header, _file_errors, _parse, _parse_header, _read

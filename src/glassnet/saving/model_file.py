@@ -19,9 +19,9 @@ import numpy as np
 
 from .. import regularizers as reg
 from .._validation import describe
+from ..engine.model import Sequential
 from ..errors import ModelFileError
 from ..layers import Dense, Input, Normalization
-from ..engine.model import Sequential
 from ..optimizers.base import is_plain_names
 from ..regularizers.placement import CompileRegularization
 from .allow_list import _decode, _decode_value, _encode, _encode_value
