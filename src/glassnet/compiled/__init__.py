@@ -25,7 +25,8 @@ from typing import Any
 
 _EXPORTS = {"EngineStatus": "selfcheck", "self_check": "selfcheck", "EpochPlan": "plan", "Unsupported": "plan",
             "plan_for": "plan", "EpochState": "state", "EpochResult": "state", "run_epoch": "state"}
-__all__ = sorted(_EXPORTS)
+__all__ = ["EngineStatus", "EpochPlan", "EpochResult", "EpochState", "Unsupported", "plan_for", "run_epoch",
+           "self_check"]
 
 
 def __getattr__(name: str) -> Any:

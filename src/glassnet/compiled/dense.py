@@ -16,6 +16,8 @@ glassnet's NumPy expression applies them.
 
 from __future__ import annotations
 
+import math
+
 from . import reductions, ufuncs
 from .blas import matmul
 from .calls import jit, like
@@ -45,12 +47,7 @@ def softmax(native, z, a, t1, rows):
     b, k = z.shape
     n = b * k
     for i in range(b):
-        top = z[i, 0]
-        for j in range(1, k):
-            v = z[i, j]
-            if v > top or v != v:  # np.max propagates NaN
-                if top == top:
-                    top = v
+        top = reductions.row_max(z, i)
         for j in range(k):
             t1[i * k + j] = z[i, j] - top
     af = a.reshape(n)
@@ -70,7 +67,7 @@ def activate(native, activation, z, a, t1, t2, rows):
         zero = like(z, 0)
         for i in range(n):
             v = zf[i]
-            af[i] = v if v > zero or v != v else zero
+            af[i] = v if v > zero or math.isnan(v) else zero
     elif activation == SIGMOID:
         sigmoid(native, z, a, t1, t2)
     elif activation == TANH:

@@ -20,6 +20,8 @@ The configuration comes as small arrays made by :mod:`.plan` (column indices bel
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import dense, losses, optimizers, regularizers
@@ -42,7 +44,7 @@ DONE, NONFINITE_BEFORE_UPDATE, NONFINITE_AFTER_UPDATE = 0, 1, 2
 def _finite(array, n):
     for i in range(n):
         v = array[i]
-        if v != v or v - v != v - v:  # NaN, or ±inf (inf − inf is NaN)
+        if not math.isfinite(v):
             return False
     return True
 

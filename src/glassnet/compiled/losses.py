@@ -22,6 +22,8 @@ cross-entropy: ``p`` is then σ(z)/softmax(z) from the forward pass and reused) 
 
 from __future__ import annotations
 
+import math
+
 from . import reductions, ufuncs
 from .calls import jit, like
 from .dense import sigmoid, softmax
@@ -36,10 +38,10 @@ EPSILON = 1e-7  # glassnet.backend.EPSILON
 @jit
 def _clip(v, low, high):
     """np.clip(v, low, high) for one item: NaN stays NaN."""
-    if v != v:
+    if math.isnan(v):
         return v
-    v = v if v > low else low
-    return v if v < high else high
+    v = max(low, v)
+    return min(high, v)
 
 
 @jit
@@ -47,11 +49,7 @@ def _logsumexp(native, z, rows, t1, t2, r1, r2):
     """rows[i] = logsumexp(z[i]) as glassnet's ``_logsumexp``: top + log(Σ exp(z − top))."""
     b, k = z.shape
     for i in range(b):
-        top = z[i, 0]
-        for j in range(1, k):
-            v = z[i, j]
-            if (v > top or v != v) and top == top:
-                top = v
+        top = reductions.row_max(z, i)
         r1[i] = top
         for j in range(k):
             t1[i * k + j] = z[i, j] - top

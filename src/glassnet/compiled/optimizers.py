@@ -59,7 +59,7 @@ def clip(kind, c, total, offsets, sizes, scratch):
         for w in range(offsets.shape[0]):
             start, n = offsets[w], sizes[w]
             norm = math.sqrt(_squares_sum(total, start, n, scratch))
-            factor, divisor = like(total, c), like(total, c if c > norm else norm)  # Python's max(norm, c)
+            factor, divisor = like(total, c), like(total, max(norm, c))  # Python's max(norm, c)
             for i in range(start, start + n):
                 total[i] = total[i] * factor
             for i in range(start, start + n):
@@ -70,7 +70,7 @@ def clip(kind, c, total, offsets, sizes, scratch):
             squares += _squares_sum(total, offsets[w], sizes[w], scratch)
         norm = math.sqrt(squares)
         inverse = 1.0 / norm if norm else math.inf
-        smaller = 1.0 / c if 1.0 / c < inverse else inverse  # Python's min(inverse, 1/c)
+        smaller = min(inverse, 1.0 / c)  # Python's min(inverse, 1/c)
         scale = like(total, c * smaller)
         for i in range(total.shape[0]):
             total[i] = total[i] * scale
@@ -78,9 +78,9 @@ def clip(kind, c, total, offsets, sizes, scratch):
         low, high = like(total, -c), like(total, c)
         for i in range(total.shape[0]):
             v = total[i]
-            if v == v:
-                v = v if v > low else low
-                v = v if v < high else high
+            if not math.isnan(v):
+                v = max(low, v)
+                v = min(high, v)
             total[i] = v
 
 
@@ -113,7 +113,7 @@ def update(native, settings, constants, g, theta, slots, lr, step):
             vi = v[i]
             if amsgrad:
                 h = v_hat[i]
-                vi = h if (h != h or (vi == vi and h >= vi)) else vi  # np.maximum: NaN wins
+                vi = h if (math.isnan(h) or (not math.isnan(vi) and h >= vi)) else vi  # np.maximum: NaN wins
                 v_hat[i] = vi
             theta[i] += -((m[i] * alpha) / (np.sqrt(vi) + eps))
     elif kind == SGD:

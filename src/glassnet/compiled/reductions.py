@@ -16,6 +16,8 @@ rows outermost). Measured equal on float32 and float64 for n up to 70,000.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .calls import jit, like
@@ -102,6 +104,17 @@ def row_sums(a, out):
     k = a.shape[1]
     for i in range(a.shape[0]):
         out[i] = like(out, 0) + pairwise(flat, i * k, k)
+
+
+@jit
+def row_max(z, i):
+    """``np.max(z[i])`` of a (B, K) array's row: NaN if any item is NaN (order does not matter otherwise)."""
+    top = z[i, 0]
+    for j in range(1, z.shape[1]):
+        v = z[i, j]
+        if not math.isnan(top) and (v > top or math.isnan(v)):
+            top = v
+    return top
 
 
 @jit

@@ -13,6 +13,8 @@ regularizer    penalty value                                          gradient
 
 from __future__ import annotations
 
+import math
+
 from . import reductions
 from .blas import dot
 from .calls import jit, like
@@ -51,7 +53,7 @@ def gradient(kind, has_l1, has_l2, l1, two_l2, w, out):
         g = zero
         v = w[i]
         if has_l1:
-            s = one if v > zero else (-one if v < zero else (v if v != v else zero))
+            s = one if v > zero else (-one if v < zero else (v if math.isnan(v) else zero))
             g = g + l1 * s
         if has_l2:
             g = g + two_l2 * v

@@ -104,7 +104,7 @@ def compare_with_fit(make_model: Callable[[], Any], x: np.ndarray, y: np.ndarray
 def _tiny_problems() -> list[tuple[str, Callable[[], Any], np.ndarray, np.ndarray, int]]:
     """Two small models covering gemm, gemv, dot and the plain loop (a 1-row last batch), exp, tanh, log,
     logaddexp, pairwise sums, Adam with L1/L2/L1L2, and SGD with Nesterov momentum and clipping in float64."""
-    from .. import L1, L2, Adam, Dense, L1L2, SGD, Sequential
+    from .. import L1, L1L2, L2, SGD, Adam, Dense, Sequential
 
     def binary() -> Any:
         model = Sequential([Dense(4, "relu", kernel_regularizer=L2(0.01)),
