@@ -1,0 +1,146 @@
+"""Calls from compiled code into C entry points given as integer addresses (see :mod:`.library`).
+
+numba bakes a ctypes function's address into the machine code, which forbids caching it across processes; these
+intrinsics instead take the address as an ordinary int64 argument and call through it (LLVM ``inttoptr`` +
+``call``), so ``cache=True`` works. Every argument is converted to the exact C type of the prototype:
+
+- CBLAS (ILP64): ``void cblas_?gemm(int order, int transA, int transB, i64 M, i64 N, i64 K, T alpha, T *A, i64 lda,
+  T *B, i64 ldb, T beta, T *C, i64 ldc)``, ``void cblas_?gemv(int order, int trans, i64 M, i64 N, T alpha, T *A,
+  i64 lda, T *x, i64 incx, T beta, T *y, i64 incy)``, ``T cblas_?dot(i64 n, T *x, i64 incx, T *y, i64 incy)``;
+- a NumPy ufunc inner loop: ``void loop(char **args, npy_intp *dimensions, npy_intp *steps, void *data)``;
+- ``T pow(T, T)`` (``powf`` for float32).
+
+T is float for float32 and double for float64, taken from the numba type of ``alpha`` / the float arguments.
+"""
+
+from __future__ import annotations
+
+import numba
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic, overload
+from numba.np.numpy_support import as_dtype
+
+_I32, _I64 = ir.IntType(32), ir.IntType(64)
+_PTR = ir.IntType(8).as_pointer()
+
+# CBLAS enum values (cblas.h).
+ROW_MAJOR, COL_MAJOR = 101, 102
+NO_TRANS, TRANS = 111, 112
+
+
+def _lower(context, builder, value, numba_type, c_type):
+    """``value`` (an integer or float of ``numba_type``) as the C type ``c_type`` of the prototype."""
+    if c_type is _PTR:
+        return builder.inttoptr(context.cast(builder, value, numba_type, types.int64), _PTR)
+    if c_type is _I64:
+        return context.cast(builder, value, numba_type, types.int64)
+    if c_type is _I32:
+        return builder.trunc(context.cast(builder, value, numba_type, types.int64), _I32)
+    return value  # a float argument already of the prototype's float type
+
+
+def _call(context, builder, signature, args, c_args, c_result):
+    """Call the address in ``args[0]`` with ``args[1:]`` lowered to ``c_args``."""
+    function_type = ir.FunctionType(c_result, c_args)
+    address = context.cast(builder, args[0], signature.args[0], types.int64)
+    function = builder.inttoptr(address, function_type.as_pointer())
+    lowered = [_lower(context, builder, value, numba_type, c_type)
+               for value, numba_type, c_type in zip(args[1:], signature.args[1:], c_args)]
+    return builder.call(function, lowered)
+
+
+@intrinsic
+def call_gemm(typingctx, address, order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
+    """cblas_?gemm at ``address``; pointers are integers (``array.ctypes.data``)."""
+    if not isinstance(alpha, types.Float) or beta != alpha:
+        return None
+    signature = types.void(address, order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+
+    def codegen(context, builder, sig, args):
+        t = context.get_value_type(alpha)
+        _call(context, builder, sig, args,
+              [_I32, _I32, _I32, _I64, _I64, _I64, t, _PTR, _I64, _PTR, _I64, t, _PTR, _I64], ir.VoidType())
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@intrinsic
+def call_gemv(typingctx, address, order, trans, m, n, alpha, a, lda, x, incx, beta, y, incy):
+    """cblas_?gemv at ``address``."""
+    if not isinstance(alpha, types.Float) or beta != alpha:
+        return None
+    signature = types.void(address, order, trans, m, n, alpha, a, lda, x, incx, beta, y, incy)
+
+    def codegen(context, builder, sig, args):
+        t = context.get_value_type(alpha)
+        _call(context, builder, sig, args, [_I32, _I32, _I64, _I64, t, _PTR, _I64, _PTR, _I64, t, _PTR, _I64],
+              ir.VoidType())
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@intrinsic
+def call_dot(typingctx, address, n, x, incx, y, incy, like):
+    """cblas_?dot at ``address``; returns a float of ``like``'s type (the array's dtype)."""
+    if not isinstance(like, types.Float):
+        return None
+    signature = like(address, n, x, incx, y, incy, like)
+
+    def codegen(context, builder, sig, args):
+        t = context.get_value_type(like)
+        return _call(context, builder, sig, args[:-1], [_I64, _PTR, _I64, _PTR, _I64], t)
+
+    return signature, codegen
+
+
+@intrinsic
+def call_loop(typingctx, address, arguments, dimensions, steps, data):
+    """A NumPy ufunc inner loop at ``address``: ``loop(char **args, npy_intp *dims, npy_intp *steps, data)``."""
+    signature = types.void(address, arguments, dimensions, steps, data)
+
+    def codegen(context, builder, sig, args):
+        _call(context, builder, sig, args, [_PTR, _PTR, _PTR, _PTR], ir.VoidType())
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@intrinsic
+def call_pow(typingctx, address, base, exponent):
+    """``pow``/``powf`` at ``address`` on two floats of the same type."""
+    if not isinstance(base, types.Float) or exponent != base:
+        return None
+    signature = base(address, base, exponent)
+
+    def codegen(context, builder, sig, args):
+        t = context.get_value_type(base)
+        return _call(context, builder, sig, args, [t, t], t)
+
+    return signature, codegen
+
+
+def like(array, value):  # pragma: no cover - replaced by the overload in compiled code
+    """``value`` converted to ``array``'s dtype, inside compiled code (NumPy's ``array.dtype.type(value)``)."""
+    raise NotImplementedError("like() runs only inside compiled code")
+
+
+@overload(like, jit_options={"cache": True})
+def _like(array, value):
+    scalar = as_dtype(array.dtype).type
+
+    def implementation(array, value):
+        return scalar(value)
+
+    return implementation
+
+
+JIT = {"cache": True, "error_model": "numpy", "nogil": True}
+
+
+def jit(function):
+    """numba's ``njit`` with the engine's options: cached on disk, NumPy's error model (no division checks, which
+    would also stop vectorization), no fastmath (every operation rounds as NumPy's ufunc does)."""
+    return numba.njit(**JIT)(function)
