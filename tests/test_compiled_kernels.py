@@ -271,7 +271,7 @@ OPTIMIZERS = ["sgd", "momentum", "nesterov", "adam", "amsgrad", "adamw", "rmspro
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_optimizer_steps_match_apply(dtype, name):
-    """40 steps (the subnormal flush at 16 and 32 included) of ``Optimizer.apply`` on two weights, one of them
+    """40 steps (the subnormal flush at 16 and 32 included) of ``Optimizer.apply_gradients`` on two weights, one of them
     excluded from weight decay, against the compiled step on the flat arrays."""
     from glassnet.compiled.plan import _optimizer, learning_rates
     from glassnet.layers.base import Weight
@@ -299,7 +299,7 @@ def test_optimizer_steps_match_apply(dtype, name):
         total = np.concatenate([g.ravel() for g in grads])
         iterations = optimizers.step(native, settings, constants, clip, theta, total, slots, offsets, sizes, decays,
                                      rates.astype(dtype)[0], iterations, np.empty(35, dtype))
-        reference.apply(grads, weights)
+        reference.apply_gradients(zip(grads, weights))
     assert iterations == reference.iterations == 40
     assert same(theta, np.concatenate([w.value.ravel() for w in weights]))
     for row, slot in enumerate(rows):

@@ -31,7 +31,7 @@ def _bits(a: np.ndarray) -> bytes:
 
 
 def _order(rng: np.random.Generator, n: int, shuffle: bool) -> np.ndarray:
-    """The row order ``fit`` uses for an epoch (``glassnet.training``: arange in int32, shuffled in place)."""
+    """The row order ``fit`` uses for an epoch (``glassnet.engine.data.permutation``: arange in int32, shuffled in place)."""
     order = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     if shuffle:
         rng.shuffle(order)
@@ -44,8 +44,7 @@ def compare_with_fit(make_model: Callable[[], Any], x: np.ndarray, y: np.ndarray
     """Train ``make_model()`` twice — ``fit`` and the compiled epoch, the same seed — and list every difference
     (empty when the two agree bit for bit): weights, slots, step count, the last step's data and penalty
     gradients, and each epoch's loss logs (``loss``, ``data_loss``, ``penalty_loss``, ``penalty/…``)."""
-    from ..loss_parts import LossParts, PenaltyTerm
-    from ..training import LossTotals
+    from ..engine.logs import LossParts, LossTotals, PenaltyTerm
     from .plan import plan_for
     from .state import EpochState, run_epoch
 
