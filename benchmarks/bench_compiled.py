@@ -36,7 +36,8 @@ from glassnet import L2, Adam, Dense, Sequential
 def workloads(scale: float = 1.0) -> dict[str, tuple]:
     """name → (make_model, x, y, batch size); ``scale`` < 1 shrinks the rows for the smoke test."""
     def s_model() -> Sequential:
-        model = Sequential([Dense(25, "relu", kernel_regularizer=L2(0.01)), Dense(15, "relu", kernel_regularizer=L2(0.01)),
+        model = Sequential([Dense(25, "relu", kernel_regularizer=L2(0.01)),
+                            Dense(15, "relu", kernel_regularizer=L2(0.01)),
                             Dense(1, "sigmoid", kernel_regularizer=L2(0.01))], seed=0)
         model.compile(Adam(1e-3), "binary_crossentropy")
         return model

@@ -31,7 +31,7 @@ def _bits(a: np.ndarray) -> bytes:
 
 
 def _order(rng: np.random.Generator, n: int, shuffle: bool) -> np.ndarray:
-    """The row order ``fit`` uses for an epoch (``glassnet.engine.data.permutation``: arange in int32, shuffled in place)."""
+    """The row order ``fit`` uses for an epoch (``glassnet.engine.data.permutation``: an int32 arange, shuffled)."""
     order = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     if shuffle:
         rng.shuffle(order)
