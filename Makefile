@@ -11,7 +11,7 @@ CORE_VENV := .venv-core
 LOCK := $(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-find-links --no-emit-index-url \
         --no-emit-trusted-host
 
-.PHONY: test test-core demo bench fuzz lock clean
+.PHONY: test test-core lint demo bench fuzz lock clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ test: $(VENV)/.test-installed
 # The fast inner loop: every test that needs only the core set (NumPy, pytest, hypothesis), in a venv of that set.
 test-core: $(CORE_VENV)/.core-installed
 	$(CORE_VENV)/bin/python -m pytest --core -p no:cacheprovider src tests
+
+# The tools that keep the codebase honest (run by .ci/run): ruff, mypy on src/, the line budget.
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check src tests benchmarks fuzz examples tools conftest.py
+	$(VENV)/bin/mypy
+	$(PY) tools/line_budget.py
 
 # Regenerate the pinned .txt sets from the .in files (the test set first: the others are resolved inside it).
 lock: $(VENV)/.test-installed
