@@ -1,4 +1,4 @@
-"""The ``glassnet`` command (also ``python -m glassnet``): demo, train, sweep, explain.
+"""The ``glassnet`` command (also ``python -m glassnet``): demo, train, sweep, explain, playground.
 
 Every subcommand has ``--help``. Options can also come from a config file (``--config run.toml`` or ``.yaml``) whose
 keys are the long option names with underscores (``learning_rate = 0.001``); options on the command line win.
@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--data", required=True, help="data file (as for train)")
     explain.add_argument("--target", required=True, help="target column")
     explain.add_argument("--json", action="store_true", help="print JSON instead of the text report")
+
+    from .playground.command import add_arguments as playground_arguments
+
+    playground_arguments(commands.add_parser("playground", help="train in the browser and watch the penalty act"))
     return parser
 
 
@@ -246,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "explain":
             return cmd_explain(args)
+        if args.command == "playground":
+            from .playground import main as playground_main
+
+            return playground_main(args)
         options = _options(args)
         return cmd_train(options) if args.command == "train" else cmd_sweep(options)
     except UsageError as exc:

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the URL")
     parser.add_argument("--data", help="your own 2-D data: a CSV, NPZ or Parquet file with two coordinate columns "
                                        "and the target (at most 10,000 rows)")
-    parser.add_argument("--target", help="the target column of --data (name or index)")
+    parser.add_argument("--target", help="the target column of --data (its name)")
 
 
 def _fail(message: str) -> int:
