@@ -5,6 +5,8 @@ imports changed and glassnet's additions dropped (``seed=``, ``compile(regulariz
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -138,3 +140,11 @@ def _effective(settings: Settings, changes: list[tuple[int, Settings]]) -> list[
             kept.append((epoch, changed))
             last = _trained_part(changed)
     return kept
+
+
+def model_file(model: Any) -> bytes:
+    """The model as a glassnet file (``model.save``: architecture, weights, optimizer state), as bytes."""
+    with tempfile.TemporaryDirectory(prefix="glassnet-playground-") as folder:
+        path = Path(folder) / "playground.glassnet"
+        model.save(path)
+        return path.read_bytes()

@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
-import tempfile
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -181,7 +179,7 @@ class Session:
             raise ValueError("There is no network to export yet. Received: an export before any settings")
         trainer = self.trainers[0]
         if what == "model":
-            job = _model_bytes
+            job = export.model_file
         else:
             problem, user, weights = self.problem, self.user, self.initial_weights
 
@@ -218,11 +216,3 @@ class Session:
             self.shared.frames_sent += 1
             await self._send({"type": "frame", "n": self.frame, "running": self.clock.running,
                               "networks": networks})
-
-
-def _model_bytes(model: Any) -> bytes:
-    """The model as a glassnet file (``model.save``), read back as bytes."""
-    with tempfile.TemporaryDirectory(prefix="glassnet-playground-") as folder:
-        path = Path(folder) / "playground.glassnet"
-        model.save(path)
-        return path.read_bytes()

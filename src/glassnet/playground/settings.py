@@ -102,14 +102,15 @@ class Settings:
 
 def _number(name: str, value: Any) -> float:
     """A JSON number or the text of one (the URL carries text); finite."""
+    number = value
     if isinstance(value, str) and len(value) <= 32:
         try:
-            value = float(value)
+            number = float(value)
         except ValueError:
             pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"Argument `{name}` must be a finite number. Received: {name}={value!r}")
-    return value
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+        raise ValueError(f"Argument `{name}` must be a finite number. Received: {name}={value!r:.60}")
+    return number
 
 
 def _integer(name: str, value: Any, low: int, high: int, why: str = "") -> int:
