@@ -27,8 +27,9 @@ from typing import Any
 
 MAX_MESSAGE = 64 * 1024
 MAX_UPLOAD = 1024 * 1024
-#: The largest WebSocket message the server reads at all (an upload plus its JSON framing).
-MAX_FRAME_IN = MAX_UPLOAD + 64 * 1024
+#: The largest WebSocket message the server reads at all: an upload in JSON, whose escapes (\n for each line end)
+#: can nearly double a CSV of short lines, plus the framing.
+MAX_FRAME_IN = 2 * MAX_UPLOAD + 64 * 1024
 RATE, BURST = 100.0, 200.0
 TYPES = {"settings", "control", "ack", "export", "upload"}
 ACTIONS = {"play", "pause", "step", "reset", "regenerate"}
