@@ -118,3 +118,11 @@ def _background() -> Any:
 
         _server = BackgroundServer().start()
     return _server
+
+
+def stop() -> None:
+    """Stop the notebook's background server (a later :func:`show` starts a new one); pages it served go blank."""
+    global _server
+    if _server is not None:
+        _server.stop()
+        _server = None

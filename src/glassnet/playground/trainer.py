@@ -80,6 +80,7 @@ class Trainer:
         self._dirty = True
         self._explained_at = 0.0
         self._panel: list[dict[str, Any]] = []
+        self._panel_epoch = -1
         self._alive = True
         self.thread = threading.Thread(target=self._run, name=f"glassnet-playground-{index}", daemon=True)
 
@@ -184,21 +185,22 @@ class Trainer:
                 self.changes.append((self.epochs, live))
         for job, future in requests:
             _resolve(future, job, self.model)
-        if self.frame_wanted.is_set() and (self._dirty or self.picture_epoch != self.epochs):
+        if self.frame_wanted.is_set() and (self._dirty or self.picture_epoch != self.epochs or
+                                           self._panel_epoch != self.epochs):
             self._draw()
 
     def _draw(self) -> None:
-        """The picture of the model now, and the penalty panel (re-explained at most every EXPLAIN_INTERVAL s
-        while training runs; at once after a change)."""
+        """The picture of the model now, and the penalty panel: explained again at once after a change or when
+        training pauses, and at most every EXPLAIN_INTERVAL seconds while it runs."""
         problem = self.problem
         shown = picture(self.model, problem.grids, problem.output, problem.scale)
         now = time.monotonic()
-        if self._dirty or now - self._explained_at >= EXPLAIN_INTERVAL:
+        stale = self._panel_epoch != self.epochs
+        if self._dirty or (stale and (not self.clock.running or now - self._explained_at >= EXPLAIN_INTERVAL)):
             explanation = self.model.explain(problem.x_train, problem.y_train, n_samples=problem.n_train,
                                              train_batch_size=self.settings.batch_size)
-            self._panel, self._explained_at = penalty_panel(self.model, explanation), now
-        shown["panel"] = self._panel
-        shown["epoch"] = self.epochs
+            self._panel, self._panel_epoch, self._explained_at = penalty_panel(self.model, explanation), self.epochs, now
+        shown.update(panel=self._panel, panel_epoch=self._panel_epoch, epoch=self.epochs)
         with self.lock:
             self.picture, self.picture_epoch = shown, self.epochs
         self._dirty = False

@@ -61,7 +61,7 @@ export function renderConventions(table, note, conventions, settings) {
   const parts = [`m = ${conventions.m} training rows, B = ${conventions.batch_size}, data loss: ${loss}.`];
   if (!t) parts.push(settings.regularization === "l1" ? "The conversions are for L2 strengths only."
     : "Choose L2 to see the rate in every convention.");
-  else if (conventions.playground_reason) parts.push(`Playground n/a: ${conventions.playground_reason}.`);
+  else if (conventions.playground_reason) parts.push(`Playground n/a: ${conventions.playground_reason.replace(/\.$/, "")}.`);
   note.textContent = parts.join(" ");
   note.setAttribute("title", "glassnet.conventions.strength_table(λ, 'keras', n_samples=m, batch_size=B, loss=...)");
 }
