@@ -17,9 +17,10 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import glassnet
-from glassnet import SGD, Dense, L1, L2, LambdaCallback, Sequential
+from glassnet import L1, L2, SGD, Dense, LambdaCallback, Sequential
 from glassnet.datasets import spiral, xor
 from glassnet.playground.notebook import show, stop
+from glassnet.playground.protocol import history as history_of
 from glassnet.playground.server import BackgroundServer
 from glassnet.regularization import CompileRegularization
 
@@ -114,14 +115,6 @@ def open_page(browser, server):
     yield make
     for page in pages:
         page.close()
-
-
-def history_of(rows) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {}
-    for _, logs in rows:
-        for key, value in logs.items():
-            out.setdefault(key, []).append(value)
-    return out
 
 
 def reference(epochs: int, *, lam: float | None = None, seed: int = 1, data=spiral, features="sin", hidden=(8, 8),

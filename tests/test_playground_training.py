@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import LambdaCallback, L2
+from glassnet import L2, LambdaCallback
 from glassnet.playground import trainer as trainer_module
 from glassnet.playground.clock import Clock
 from glassnet.playground.export import model_file, python_code
 from glassnet.playground.network import apply_live, build, penalties
 from glassnet.playground.problem import prepare
+from glassnet.playground.protocol import history as history_of
 from glassnet.playground.settings import Settings, parse
 from glassnet.playground.trainer import Trainer
 
@@ -60,14 +61,6 @@ def plain_history(settings: Settings, epochs: int, twin=None, callbacks=()) -> d
                      validation_data=(problem.x_test, problem.y_test), callbacks=list(callbacks), verbose=0).history
 
 
-def as_history(rows) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {}
-    for _, logs in rows:
-        for key, value in logs.items():
-            out.setdefault(key, []).append(value)
-    return out
-
-
 SMALL = Settings(hidden=(4,), regularization="l2", lam=0.01, dataset="circle", noise=10)
 
 
@@ -80,7 +73,7 @@ def test_a_worker_steps_exactly_one_epoch_at_a_time_and_equals_fit_bit_for_bit()
     finally:
         worker.stop()
     assert [epoch for epoch, _ in rows] == [1, 2, 3, 4, 5]
-    assert as_history(rows) == plain_history(SMALL, 5)
+    assert history_of(rows) == plain_history(SMALL, 5)
 
 
 def test_consecutive_fits_continue_one_random_stream(monkeypatch):
@@ -95,7 +88,7 @@ def test_consecutive_fits_continue_one_random_stream(monkeypatch):
         rows = worker.take()[0]
     finally:
         worker.stop()
-    assert as_history(rows[:8]) == plain_history(settings, 8)
+    assert history_of(rows[:8]) == plain_history(settings, 8)
 
 
 def test_a_live_penalty_change_keeps_the_weights_and_equals_a_fit_that_changes_it_in_a_callback():
@@ -122,7 +115,7 @@ def test_a_live_penalty_change_keeps_the_weights_and_equals_a_fit_that_changes_i
     history = reference.fit(problem.x_train, problem.y_train, epochs=8, batch_size=SMALL.batch_size,
                             validation_data=(problem.x_test, problem.y_test), verbose=0,
                             callbacks=[LambdaCallback(on_epoch_begin=change)]).history
-    assert as_history(before + after) == history
+    assert history_of(before + after) == history
 
 
 def test_the_live_change_really_acts_weights_shrink_under_a_strong_penalty():
@@ -150,8 +143,8 @@ def test_twins_run_in_lockstep_and_the_unpenalized_twin_equals_a_plain_run():
         for w in workers:
             w.stop()
     plain = SMALL.__class__(**{**SMALL.__dict__, "regularization": "none"})
-    assert as_history(rows[1][:6]) == plain_history(plain, 6)
-    assert as_history(rows[0][:6]) == plain_history(SMALL, 6)
+    assert history_of(rows[1][:6]) == plain_history(plain, 6)
+    assert history_of(rows[0][:6]) == plain_history(SMALL, 6)
     assert rows[0][5][1]["penalty_loss"] > 0 and rows[1][5][1]["penalty_loss"] == 0
 
 
@@ -237,13 +230,13 @@ def exported_run(tmp_path, settings, changes_at=None, epochs=6):
 ])
 def test_the_exported_code_reproduces_the_run_bit_for_bit(tmp_path, settings, capsys):
     rows, history = exported_run(tmp_path, settings)
-    assert as_history(rows) == history
+    assert history_of(rows) == history
 
 
 def test_the_exported_code_replays_live_changes(tmp_path, capsys):
     rows, history = exported_run(tmp_path, SMALL, parse({"lambda": 0.5, "learning_rate": 0.1,
                                                          "layer_regularization": "global,l1:0.02"}, SMALL))
-    assert as_history(rows) == history
+    assert history_of(rows) == history
     assert history["penalty/hidden_1/kernel"][-1] != history["penalty/hidden_1/kernel"][0]
 
 

@@ -123,6 +123,19 @@ def blocks(rows: list[tuple[int, dict[str, float]]]) -> list[dict[str, Any]]:
     return out
 
 
+def history(rows: list[tuple[int, dict[str, float]]]) -> dict[str, list[float]]:
+    """Epoch logs as History's dict (one list per key, in epoch order): what a page's frames add up to.
+
+    >>> history([(1, {"loss": 0.5}), (2, {"loss": 0.25})])
+    {'loss': [0.5, 0.25]}
+    """
+    out: dict[str, list[float]] = {}
+    for _, logs in rows:
+        for key, value in logs.items():
+            out.setdefault(key, []).append(value)
+    return out
+
+
 def _finite_only(value: Any) -> Any:
     if isinstance(value, float):
         return _number(value)
