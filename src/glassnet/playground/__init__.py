@@ -15,6 +15,6 @@ network on a worker thread, play/pause/step), :mod:`~glassnet.playground.snapsho
 from __future__ import annotations
 
 from .command import main
-from .notebook import show
+from .notebook import show, stop
 
-__all__ = ["main", "show"]
+__all__ = ["main", "show", "stop"]
