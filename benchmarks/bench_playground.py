@@ -76,8 +76,8 @@ def main(seconds: float = 10.0, chromium: str | None = None) -> dict[str, dict[s
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
-    lines = [f"{'workload':28s} {'epochs/s':>9s} {'÷ 20':>6s} {'frames/s':>9s} {'÷ 20':>6s} {'queued':>7s} "
-             f"{'left':>5s}"]
+    lines = [(f"{'workload':28s} {'epochs/s':>9s} {'÷ 20':>6s} {'frames/s':>9s} {'÷ 20':>6s} {'queued':>7s} "
+             f"{'left':>5s}")]
     for name, r in results.items():
         lines.append(f"{name:28s} {r['epochs_per_second']:9.1f} {r['epochs_ratio']:6.2f} "
                      f"{r['frames_per_second']:9.1f} {r['frames_ratio']:6.2f} {r['max_frames_queued']:7d} "

@@ -67,13 +67,13 @@ BAD_MESSAGES = [
     ("[]", "A message must be an object whose `type` is one of"),
     ("1e999", "A message must be an object whose `type` is one of"),
     ('{"type": "nope"}', "Received: type='nope'"),
-    ('{"type": "control", "action": "explode"}', "Argument `action` must be one of ['pause', 'play', 'regenerate', "
-                                                 "'reset', 'step']. Received: action='explode'"),
+    ('{"type": "control", "action": "explode"}', ("Argument `action` must be one of ['pause', 'play', 'regenerate', "
+                                                 "'reset', 'step']. Received: action='explode'")),
     ('{"type": "export", "what": "weights"}', "Argument `what` must be one of ['code', 'model']"),
     ('{"type": "settings", "settings": [1]}', "Argument `settings` must be an object. Received: settings=list"),
     ('{"type": "settings", "settings": {"hidden": "99"}}', "Argument `hidden[0]` must be an integer in [1, 8]"),
-    ('{"type": "settings", "settings": {"lambda": NaN}}', "Messages must be plain JSON (no NaN or Infinity). "
-                                                          "Received: NaN"),
+    ('{"type": "settings", "settings": {"lambda": NaN}}', ("Messages must be plain JSON (no NaN or Infinity). "
+                                                          "Received: NaN")),
     ('{"type": "settings", "settings": {"lambda": -Infinity}}', "Received: -Infinity"),
     ('{"type": "settings", "settings": {"x": 1}}', "Unknown settings ['x']"),
     ('{"type": "settings", "settings": {"seed": 1e300}}', "Argument `seed` must be an integer in [0, 4294967295]"),

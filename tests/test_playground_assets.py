@@ -13,7 +13,7 @@ STATIC = Path(glassnet.playground.__file__).parent / "static"
 
 def test_every_vendored_file_matches_its_recorded_hash():
     notes = (STATIC / "VENDORED.md").read_text(encoding="utf-8")
-    recorded = dict((name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", notes, re.MULTILINE))
+    recorded = {name: digest for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", notes, re.MULTILINE)}
     assert set(recorded) == {"vendor/uPlot.iife.min.js", "vendor/uPlot.min.css"}
     for name, digest in recorded.items():
         assert hashlib.sha256((STATIC / name).read_bytes()).hexdigest() == digest, name

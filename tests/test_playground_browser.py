@@ -203,7 +203,7 @@ def test_changing_lambda_mid_run_does_not_reset_the_network(open_page):
     page["lambda"].fill("0.3")
     page["lambda"].press("Enter")
     page.page.wait_for_function("() => window.glassnetPlayground.settings.lambda === 0.3")
-    page.page.wait_for_function(f"() => document.querySelector('[data-testid=panel-hidden_1-penalty]').textContent"
+    page.page.wait_for_function("() => document.querySelector('[data-testid=panel-hidden_1-penalty]').textContent"
                                 ".startsWith('L2(l2=0.3)')")
     assert page.stat("epoch") == at  # no reset
     assert page.value("panel-hidden_1-norm") == norm_before  # the same weights, explained with the new penalty
@@ -295,6 +295,23 @@ def test_controls_change_the_problem_and_the_network(open_page):
     assert page.value("loss-train-total") > 0 and page["panel-hidden_2-penalty"].inner_text() == "L1(l1=0.01) (layer)"
     page["twin"].select_option("hidden-only")
     page.page.wait_for_function("() => window.glassnetPlayground.series.length === 2")
+    page["activation"].select_option("relu")
+    page.page.wait_for_function("() => window.glassnetPlayground.settings.activation === 'relu'")
+    seed, points = page.page.evaluate("[window.glassnetPlayground.settings.data_seed, window.glassnetPlayground.data.points]")
+    page["regenerate"].click()
+    page.page.wait_for_function(f"() => window.glassnetPlayground.settings.data_seed !== {seed}")
+    assert page.page.evaluate("window.glassnetPlayground.data.points") != points  # new data, same kind
+    assert page["epoch"].inner_text() == "0"
+
+
+def test_a_bad_url_shows_the_message_over_a_working_default_network(open_page):
+    page = open_page("hidden=4,99&dataset=xor")
+    page.page.wait_for_function("() => !document.querySelector('[data-testid=error]').hidden")
+    assert page["error"].inner_text() == ("Argument `hidden[1]` must be an integer in [1, 8] (neurons per layer). "
+                                          "Received: hidden[1]='99'")
+    assert page.page.evaluate("window.glassnetPlayground.settings.hidden") == [8, 8]  # the defaults, drawn
+    assert "hidden=8,8" in page.page.evaluate("location.hash")
+    page.run_until(2)
 
 
 def test_exports_are_a_model_file_the_python_code_of_the_run_and_a_png(open_page, tmp_path):

@@ -19,7 +19,7 @@ from glassnet.playground.server import is_loopback
 
 
 def playground(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "glassnet", "playground", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "glassnet", "playground", *args], capture_output=True, text=True, check=False,
                           timeout=120)
 
 

@@ -32,8 +32,8 @@ def test_all_global_entries_and_zero_dropout_normalize_to_empty():
 
 
 @pytest.mark.parametrize("values, message", [
-    ({"dataset": "moons"}, "Argument `dataset` must be one of ['circle', 'xor', 'gauss', 'spiral', 'spiral3', "
-                           "'reg-plane', 'reg-gauss', 'data']. Received: dataset='moons'"),
+    ({"dataset": "moons"}, ("Argument `dataset` must be one of ['circle', 'xor', 'gauss', 'spiral', 'spiral3', "
+                           "'reg-plane', 'reg-gauss', 'data']. Received: dataset='moons'")),
     ({"hidden": "4,9"}, "Argument `hidden[1]` must be an integer in [1, 8] (neurons per layer). Received: hidden[1]='9'"),
     ({"hidden": "1,1,1,1,1,1,1"}, "Argument `hidden` must be a list of at most 6 items."),
     ({"hidden": "2.5"}, "Argument `hidden[0]` must be an integer in [1, 8]"),
@@ -60,8 +60,8 @@ def test_all_global_entries_and_zero_dropout_normalize_to_empty():
     ({"train_ratio": 5}, "Argument `train_ratio` must be an integer in [10, 90] (percent). Received: train_ratio=5"),
     ({"seed": -1}, "Argument `seed` must be an integer in [0, 4294967295]. Received: seed=-1"),
     ({"speed": 1e6}, "Argument `speed` must be an integer in [0, 1000]"),
-    ({"twin": "triplet"}, "Argument `twin` must be one of ['off', 'no-penalty', 'hidden-only', 'output-only', "
-                          "'first-only']. Received: twin='triplet'"),
+    ({"twin": "triplet"}, ("Argument `twin` must be one of ['off', 'no-penalty', 'hidden-only', 'output-only', "
+                          "'first-only']. Received: twin='triplet'")),
     ({"optimizer": True}, "Argument `optimizer` must be one of ['sgd', 'momentum', 'adam']. Received: optimizer=True"),
     ({"hidden": {"a": 1}}, "Argument `hidden` must be a list of at most 6 items. Received: hidden={'a': 1}"),
     ({"colour": "red"}, "Unknown settings ['colour']"),
@@ -113,7 +113,7 @@ def test_spiral3_has_three_balanced_arms_and_noise_moves_points():
 def test_features_are_computed_from_the_raw_coordinates():
     p = np.array([[1.0, 2.0], [-3.0, 0.5]], dtype=np.float32)
     x = data.features(p, ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"))
-    sin = lambda v: np.sin(np.float32(v))  # noqa: E731 - float32 in, float32 out, as the network sees it
+    sin = lambda v: np.sin(np.float32(v))  # float32 in, float32 out, as the network sees it
     np.testing.assert_array_equal(x, np.array([[1, 2, 1, 4, 2, sin(1), sin(2)],
                                                [-3, 0.5, 9, 0.25, -1.5, sin(-3), sin(0.5)]], np.float32))
     assert x.dtype == np.float32
@@ -125,8 +125,8 @@ def test_the_grid_runs_row_by_row_from_the_top():
 
 
 @pytest.mark.parametrize("points, y, message", [
-    (np.zeros((5, 3)), np.zeros(5), "must have exactly 2 feature columns (x1, x2) besides the target. Received: x "
-                                    "with shape (5, 3)"),
+    (np.zeros((5, 3)), np.zeros(5), ("must have exactly 2 feature columns (x1, x2) besides the target. Received: x "
+                                    "with shape (5, 3)")),
     (np.zeros((5, 2)), np.zeros(4), "must be one column with a value per row. Received: y with shape (4,) for 5 rows"),
     (np.zeros((1, 2)), np.zeros(1), "must have 2 to 100 rows. Received: 1 rows"),
     (np.zeros((101, 2)), np.zeros(101), "must have 2 to 100 rows. Received: 101 rows"),

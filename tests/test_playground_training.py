@@ -48,7 +48,7 @@ def run_epochs(clock: Clock, workers, epochs: int) -> list[list[tuple[int, dict]
     while min(w.epochs for w in workers) < epochs:
         clock.step()
         target = min(w.epochs for w in workers) + 1
-        wait_for(lambda: all(w.epochs >= target for w in workers))
+        wait_for(lambda target=target: all(w.epochs >= target for w in workers))
         for i, worker in enumerate(workers):
             rows[i] += worker.take()[0]
     return rows
@@ -65,7 +65,7 @@ SMALL = Settings(hidden=(4,), regularization="l2", lam=0.01, dataset="circle", n
 
 
 def test_a_worker_steps_exactly_one_epoch_at_a_time_and_equals_fit_bit_for_bit():
-    problem, clock, (worker,) = start(SMALL)
+    _problem, clock, (worker,) = start(SMALL)
     try:
         rows = run_epochs(clock, [worker], 5)[0]
         time.sleep(0.05)
@@ -80,7 +80,7 @@ def test_consecutive_fits_continue_one_random_stream(monkeypatch):
     """Fits of SEGMENT_EPOCHS epochs chained by the worker equal one long fit (shuffling and dropout included)."""
     monkeypatch.setattr(trainer_module, "SEGMENT_EPOCHS", 3)
     settings = SMALL.__class__(**{**SMALL.__dict__, "dropout": (0.3,)})
-    problem, clock, (worker,) = start(settings)
+    _problem, clock, (worker,) = start(settings)
     clock.play()
     try:
         wait_for(lambda: worker.epochs >= 8)
@@ -119,7 +119,7 @@ def test_a_live_penalty_change_keeps_the_weights_and_equals_a_fit_that_changes_i
 
 
 def test_the_live_change_really_acts_weights_shrink_under_a_strong_penalty():
-    problem, clock, (worker,) = start(SMALL)
+    _problem, clock, (worker,) = start(SMALL)
     try:
         run_epochs(clock, [worker], 3)
         norm = worker.request(lambda model: float(np.linalg.norm(model.layers[0].kernel.value))).result(10)
@@ -131,7 +131,7 @@ def test_the_live_change_really_acts_weights_shrink_under_a_strong_penalty():
 
 
 def test_twins_run_in_lockstep_and_the_unpenalized_twin_equals_a_plain_run():
-    problem, clock, workers = start(SMALL, twins=(None, "no-penalty"))
+    _problem, clock, workers = start(SMALL, twins=(None, "no-penalty"))
     clock.play()
     try:
         wait_for(lambda: min(w.epochs for w in workers) >= 6)
@@ -160,7 +160,7 @@ def test_a_twin_places_the_global_penalty_as_named(twin, penalized):
 
 
 def test_the_speed_cap_spaces_epochs():
-    problem, clock, (worker,) = start(SMALL, speed=20)
+    _problem, clock, (worker,) = start(SMALL, speed=20)
     clock.play()
     began = time.monotonic()
     try:
@@ -173,7 +173,7 @@ def test_the_speed_cap_spaces_epochs():
 
 def test_a_worker_that_is_never_read_stops_at_the_row_bound(monkeypatch):
     monkeypatch.setattr(trainer_module, "MAX_PENDING_ROWS", 5)
-    problem, clock, (worker,) = start(SMALL)
+    _problem, clock, (worker,) = start(SMALL)
     clock.play()
     try:
         wait_for(lambda: worker.epochs >= 5)
@@ -188,7 +188,7 @@ def test_a_worker_that_is_never_read_stops_at_the_row_bound(monkeypatch):
 def test_a_diverging_run_stops_with_the_librarys_message_and_frees_its_twin():
     wild = parse({"learning_rate": 10, "hidden": "8,8", "activation": "relu", "loss": "squared_error",
                   "dataset": "reg-gauss", "twin": "no-penalty"}, SMALL)
-    problem, clock, workers = start(wild, twins=(None, "no-penalty"))
+    _problem, clock, workers = start(wild, twins=(None, "no-penalty"))
     clock.play()
     try:
         wait_for(lambda: any(not w.thread.is_alive() for w in workers), timeout=60)
@@ -241,7 +241,7 @@ def test_the_exported_code_replays_live_changes(tmp_path, capsys):
 
 
 def test_the_exported_model_file_loads_with_the_same_weights(tmp_path):
-    problem, clock, (worker,) = start(SMALL)
+    _problem, clock, (worker,) = start(SMALL)
     try:
         run_epochs(clock, [worker], 3)
         blob = worker.request(model_file).result(10)

@@ -108,8 +108,8 @@ def python_code(settings: Settings, problem: Problem, epochs: int, changes: list
              '"""', ""]
     lines += _imports(settings, bool(changes), weights is not None) + [""]
     lines += _data_lines(settings, problem, user)
-    lines += ["p = points", f"x = np.column_stack([{', '.join(FEATURE_CODE[f] for f in settings.features)}])"
-              ".astype(np.float32)", f"y = {target}",
+    lines += ["p = points", (f"x = np.column_stack([{', '.join(FEATURE_CODE[f] for f in settings.features)}])"
+              ".astype(np.float32)"), f"y = {target}",
               f"x_train, y_train, x_test, y_test = x[:{cut}], y[:{cut}], x[{cut}:], y[{cut}:]", "",
               "model = Sequential(["] + _layers(settings, problem) + [f"], name='playground', seed={settings.seed})"]
     metrics = f", metrics={list(problem.output.metrics)!r}" if problem.output.metrics else ""
@@ -122,8 +122,8 @@ def python_code(settings: Settings, problem: Problem, epochs: int, changes: list
     if changes:
         lines += _change_lines(changes)
         callbacks = ",\n                    callbacks=[LambdaCallback(on_epoch_begin=change)]"
-    lines += [f"history = model.fit(x_train, y_train, epochs={max(epochs, 1)}, batch_size={settings.batch_size}, "
-              f"validation_data=(x_test, y_test), verbose=0{callbacks})",
+    lines += [(f"history = model.fit(x_train, y_train, epochs={max(epochs, 1)}, batch_size={settings.batch_size}, "
+              f"validation_data=(x_test, y_test), verbose=0{callbacks})"),
               "print({key: values[-1] for key, values in history.history.items() if '/' not in key})", ""]
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import random
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,6 +29,7 @@ from .snapshot import playground_reason
 from .trainer import Trainer
 
 EXPORT_TIMEOUT = 30.0
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -77,6 +79,11 @@ class Session:
                     await self._handle(protocol.parse(message.get("text")))
                 except (ValueError, TypeError) as exc:
                     await self._error(str(exc))
+                except Exception as exc:  # noqa: BLE001 - our fault: the page is told, the session goes on
+                    logger.exception("playground session: unexpected error")
+                    await self._error(f"The playground failed on that message ({type(exc).__name__}: {exc}); "
+                                      "the session goes on. Received: a message of type "
+                                      f"{str(message.get('text'))[:40]!r}")
         except WebSocketDisconnect:
             pass
         finally:
@@ -111,7 +118,12 @@ class Session:
             if self.settings is None and preset is not None:
                 self.preset, self.user = preset, preset.table or self.user
             base = self.preset.settings if self.preset and self.settings is None else self.settings
-            await self._apply(parse(message["settings"], base))
+            try:
+                await self._apply(parse(message["settings"], base))
+            except (ValueError, TypeError):
+                if self.settings is None:  # a bad URL: the page still gets a network (the defaults), then the message
+                    await self._apply(base or Settings())
+                raise
         elif kind == "control":
             await self._control(message["action"])
         elif kind == "export":
@@ -186,7 +198,11 @@ class Session:
             def job(model: Any) -> bytes:
                 return export.python_code(trainer.initial, problem, trainer.epochs, list(trainer.changes), user,
                                           weights).encode()
-        content = await asyncio.wait_for(asyncio.wrap_future(trainer.request(job)), EXPORT_TIMEOUT)
+        try:
+            content = await asyncio.wait_for(asyncio.wrap_future(trainer.request(job)), EXPORT_TIMEOUT)
+        except TimeoutError:
+            raise ValueError(f"The network did not reach an epoch boundary within {EXPORT_TIMEOUT:g} s to be "
+                             f"exported; try again. Received: export what={what!r}") from None
         name, mime = ("playground.glassnet", "application/octet-stream") if what == "model" else \
             ("playground_run.py", "text/x-python")
         await self._send({"type": "export", "what": what, "filename": name, "mime": mime,
