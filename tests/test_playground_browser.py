@@ -63,7 +63,8 @@ class Page:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: self.received.append(payload)))
         self.page.goto(f"{url or server.url}#{hash_}")
-        self.page.wait_for_function("() => window.glassnetPlayground && window.glassnetPlayground.stats.framesDrawn > 0")
+        self.page.wait_for_function("() => window.glassnetPlayground && "
+                                    "window.glassnetPlayground.stats.framesDrawn > 0")
 
     def __getitem__(self, testid: str):
         return self.page.get_by_test_id(testid)
@@ -97,7 +98,8 @@ class Page:
             message = json.loads(text)
             if message["type"] == "frame" and len(message["networks"]) > network:
                 for block in message["networks"][network]["rows"]:
-                    out += [(e, dict(zip(block["keys"], values))) for e, values in zip(block["epochs"], block["values"])]
+                    out += [(e, dict(zip(block["keys"], values)))
+                            for e, values in zip(block["epochs"], block["values"])]
         return out
 
     def close(self) -> None:
@@ -297,7 +299,8 @@ def test_controls_change_the_problem_and_the_network(open_page):
     page.page.wait_for_function("() => window.glassnetPlayground.series.length === 2")
     page["activation"].select_option("relu")
     page.page.wait_for_function("() => window.glassnetPlayground.settings.activation === 'relu'")
-    seed, points = page.page.evaluate("[window.glassnetPlayground.settings.data_seed, window.glassnetPlayground.data.points]")
+    seed, points = page.page.evaluate("[window.glassnetPlayground.settings.data_seed, "
+                                      "window.glassnetPlayground.data.points]")
     page["regenerate"].click()
     page.page.wait_for_function(f"() => window.glassnetPlayground.settings.data_seed !== {seed}")
     assert page.page.evaluate("window.glassnetPlayground.data.points") != points  # new data, same kind

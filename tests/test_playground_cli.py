@@ -19,7 +19,8 @@ from glassnet.playground.server import is_loopback
 
 
 def playground(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "glassnet", "playground", *args], capture_output=True, text=True, check=False,
+    return subprocess.run([sys.executable, "-m", "glassnet", "playground", *args], capture_output=True, text=True,
+                          check=False,
                           timeout=120)
 
 

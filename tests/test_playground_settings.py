@@ -17,7 +17,8 @@ def test_the_url_form_and_the_json_form_give_the_same_settings():
                   "learning_rate": "0.3", "dropout": "0.1,0", "layer_regularization": "global,l1:0.003,global",
                   "seed": "7", "noise": "25"})
     numbers = parse({"hidden": [4, 2], "features": ["x1", "x2", "x1x2"], "lambda": 0.01, "regularization": "l2",
-                     "learning_rate": 0.3, "dropout": [0.1, 0], "layer_regularization": ["global", "l1:0.003", "global"],
+                     "learning_rate": 0.3, "dropout": [0.1, 0],
+                     "layer_regularization": ["global", "l1:0.003", "global"],
                      "seed": 7, "noise": 25})
     assert text == numbers
     assert (text.hidden, text.lam, text.dropout, text.layer_regularization) == ((4, 2), 0.01, (0.1, 0.0),
@@ -34,7 +35,8 @@ def test_all_global_entries_and_zero_dropout_normalize_to_empty():
 @pytest.mark.parametrize("values, message", [
     ({"dataset": "moons"}, ("Argument `dataset` must be one of ['circle', 'xor', 'gauss', 'spiral', 'spiral3', "
                            "'reg-plane', 'reg-gauss', 'data']. Received: dataset='moons'")),
-    ({"hidden": "4,9"}, "Argument `hidden[1]` must be an integer in [1, 8] (neurons per layer). Received: hidden[1]='9'"),
+    ({"hidden": "4,9"},
+     "Argument `hidden[1]` must be an integer in [1, 8] (neurons per layer). Received: hidden[1]='9'"),
     ({"hidden": "1,1,1,1,1,1,1"}, "Argument `hidden` must be a list of at most 6 items."),
     ({"hidden": "2.5"}, "Argument `hidden[0]` must be an integer in [1, 8]"),
     ({"features": ""}, "Argument `features` must name at least one input, each once"),
@@ -42,7 +44,8 @@ def test_all_global_entries_and_zero_dropout_normalize_to_empty():
     ({"features": "x3"}, "Argument `features[0]` must be one of"),
     ({"learning_rate": "-1"}, "Argument `learning_rate` must be a finite number > 0. Received: learning_rate=-1.0"),
     ({"learning_rate": "0"}, "Argument `learning_rate` must be a finite number > 0. Received: learning_rate=0.0"),
-    ({"learning_rate": 11}, "Argument `learning_rate` must be at most 10 in the playground. Received: learning_rate=11"),
+    ({"learning_rate": 11},
+     "Argument `learning_rate` must be at most 10 in the playground. Received: learning_rate=11"),
     ({"learning_rate": "fast"}, "Argument `learning_rate` must be a finite number. Received: learning_rate='fast'"),
     ({"lambda": "-0.1"}, "Argument `l2` must be a finite number ≥ 0. Received: l2=-0.1"),
     ({"lambda": "-0.1", "regularization": "l1"}, "Argument `l1` must be a finite number ≥ 0. Received: l1=-0.1"),

@@ -225,7 +225,8 @@ def exported_run(tmp_path, settings, changes_at=None, epochs=6):
     SMALL,
     parse({"dataset": "spiral3", "hidden": "5,3", "dropout": "0.2,0", "optimizer": "adam", "features": "x1,x2,x1x2"}),
     parse({"dataset": "reg-plane", "loss": "squared_error", "regularization": "l1", "lambda": 0.001}),
-    parse({"dataset": "xor", "loss": "squared_error", "optimizer": "momentum", "layer_regularization": "l2:0.1,global,global",
+    parse({"dataset": "xor", "loss": "squared_error", "optimizer": "momentum",
+           "layer_regularization": "l2:0.1,global,global",
            "hidden": "3,2"}),
 ])
 def test_the_exported_code_reproduces_the_run_bit_for_bit(tmp_path, settings, capsys):

@@ -47,7 +47,8 @@ def _imports(settings: Settings, changes: bool, weights: bool) -> list[str]:
     else:
         lines.append(f"from glassnet.datasets import {settings.dataset}")
     if changes:
-        lines += ["from glassnet.callbacks import LambdaCallback", "from glassnet.regularization import CompileRegularization"]
+        lines += ["from glassnet.callbacks import LambdaCallback",
+                  "from glassnet.regularization import CompileRegularization"]
     return lines
 
 

@@ -61,8 +61,9 @@ def settings_from_model(model: Any, table: Table | None) -> tuple[Settings, list
     values: dict[str, Any] = {"hidden": [layer.units for layer in hidden], "features": ["x1", "x2"],
                               "activation": activations.pop() if activations else "tanh", "dropout": rates,
                               "dataset": USER if table is not None else "spiral",
-                              "layer_regularization": [_spec(layer.kernel_regularizer, f"{layer.name}.kernel_regularizer")
-                                                       for layer in denses]}
+                              "layer_regularization": [
+                                  _spec(layer.kernel_regularizer, f"{layer.name}.kernel_regularizer")
+                                  for layer in denses]}
     output = denses[-1].activation.name
     values["loss"] = "squared_error" if output == "tanh" else "cross_entropy"
     if model.seed is not None:

@@ -41,7 +41,8 @@ def encode_output(output: np.ndarray, kind: str, scale: float = 1.0) -> dict[str
     """The heatmap of an output (cells, units): see the module docstring. ``scale`` divides a regression output
     (the largest |target|), so the colours span the targets' range."""
     if kind == "softmax":
-        return {"classes": _bytes(np.argmax(output, axis=1)), "confidence": _bytes(np.rint(np.max(output, axis=1) * 255))}
+        return {"classes": _bytes(np.argmax(output, axis=1)),
+                "confidence": _bytes(np.rint(np.max(output, axis=1) * 255))}
     column = output[:, 0].astype(np.float64)
     return {"values": signed(2.0 * column - 1.0 if kind == "probability" else column / scale)}
 

@@ -117,7 +117,8 @@ class Trainer:
         with self.lock:
             rows, self.rows = self.rows, []
             picture, self.picture = self.picture, None
-            error, self._error_told = (self.error, True) if self.error and not self._error_told else (None, self._error_told)
+            error = self.error if not self._error_told else None
+            self._error_told = self._error_told or error is not None
         self.clock.poke()  # a worker held back by MAX_PENDING_ROWS may go on
         return rows, picture, error
 
@@ -199,7 +200,8 @@ class Trainer:
         if self._dirty or (stale and (not self.clock.running or now - self._explained_at >= EXPLAIN_INTERVAL)):
             explanation = self.model.explain(problem.x_train, problem.y_train, n_samples=problem.n_train,
                                              train_batch_size=self.settings.batch_size)
-            self._panel, self._panel_epoch, self._explained_at = penalty_panel(self.model, explanation), self.epochs, now
+            self._panel = penalty_panel(self.model, explanation)
+            self._panel_epoch, self._explained_at = self.epochs, now
         shown.update(panel=self._panel, panel_epoch=self._panel_epoch, epoch=self.epochs)
         with self.lock:
             self.picture, self.picture_epoch = shown, self.epochs
