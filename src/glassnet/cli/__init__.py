@@ -1,4 +1,4 @@
-"""The ``glassnet`` command (also ``python -m glassnet``): demo, train, sweep, explain, predict.
+"""The ``glassnet`` command (also ``python -m glassnet``): demo, train, sweep, explain, predict, playground.
 
 Every subcommand has ``--help``. Options can also come from a config file (``--config run.toml`` or ``.yaml``)
 whose keys are the long option names with underscores (``learning_rate = 0.001``); options on the command line
@@ -101,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--out", help="CSV file to write (default: print the CSV): the row's line, the "
                                        "prediction as a class name or a value in the target's units, and each "
                                        "class's probability")
+    from ..playground.command import add_arguments as playground_arguments
+
+    playground_arguments(commands.add_parser("playground", help="train in the browser and watch the penalty act"))
     return parser
 
 
@@ -124,6 +127,10 @@ def _run(args: argparse.Namespace) -> int:
         return commands.explain(args)
     if args.command == "predict":
         return commands.predict(args)
+    if args.command == "playground":
+        from ..playground import main as playground_main
+
+        return playground_main(args)
     options = merged({key: value for key, value in vars(args).items() if key != "command"}, args.command)
     return commands.train(options) if args.command == "train" else commands.sweep(options)
 
