@@ -22,7 +22,7 @@ from glassnet.datasets import spiral, xor
 from glassnet.playground.notebook import show, stop
 from glassnet.playground.protocol import history as history_of
 from glassnet.playground.server import BackgroundServer
-from glassnet.regularization import CompileRegularization
+from glassnet.regularizers.placement import CompileRegularization
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

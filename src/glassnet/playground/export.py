@@ -48,7 +48,7 @@ def _imports(settings: Settings, changes: bool, weights: bool) -> list[str]:
         lines.append(f"from glassnet.datasets import {settings.dataset}")
     if changes:
         lines += ["from glassnet.callbacks import LambdaCallback",
-                  "from glassnet.regularization import CompileRegularization"]
+                  "from glassnet.regularizers.placement import CompileRegularization"]
     return lines
 
 

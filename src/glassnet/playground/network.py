@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import L1, L2, SGD, Adam, Dense, Dropout, Sequential
-from ..regularization import CompileRegularization
+from ..regularizers.placement import CompileRegularization
 from .data import Table
 from .settings import Settings
 

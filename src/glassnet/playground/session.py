@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..conventions import strength_table
+from ..regularizers.conventions import strength_table
 from . import export, protocol, uploads
 from .clock import Clock
 from .data import Table

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..conventions import convert
+from ..regularizers.conventions import convert
 from .network import Output, dense_layers
 
 

@@ -63,5 +63,5 @@ export function renderConventions(table, note, conventions, settings) {
     : "Choose L2 to see the rate in every convention.");
   else if (conventions.playground_reason) parts.push(`Playground n/a: ${conventions.playground_reason.replace(/\.$/, "")}.`);
   note.textContent = parts.join(" ");
-  note.setAttribute("title", "glassnet.conventions.strength_table(λ, 'keras', n_samples=m, batch_size=B, loss=...)");
+  note.setAttribute("title", "glassnet.regularizers.strength_table(λ, 'keras', n_samples=m, batch_size=B, loss=...)");
 }
