@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from glassnet import SGD, Dense, Input, NotCompiledError, Sequential
+from glassnet.datasets import Column, load
 from glassnet.layers.base import Layer
 from glassnet.losses import MeanSquaredError
 
@@ -52,6 +53,33 @@ def test_a_loss_from_logits_needs_a_forward_pass():
         model.loss_parts(np.full((2, 1), 0.5, np.float32), y, None)
     model.set_weights([np.zeros((2, 1)), np.zeros(1)])  # z = 0: σ(z) = 0.5, and the loss is log 2
     assert model.loss_parts(model(np.ones((2, 2))), y, None).data == pytest.approx(np.log(2), rel=1e-6)
+
+
+def test_column_accessors_refuse_the_other_kind():
+    numbers = Column("w", values=np.array([1.5, np.nan]), first_missing=(1, "NA"))
+    texts = Column("kind", codes=np.array([0, -1], np.int32), vocabulary=("cat",), first_text=(0, "cat"))
+    assert numbers.number_values[0] == 1.5 and numbers.missing.tolist() == [False, True]
+    assert texts.text_codes.tolist() == [0, -1] and texts.first_text_cell == (0, "cat")
+    assert texts.missing.tolist() == [False, True]
+    with pytest.raises(TypeError, match=r"Column 'kind' is a text column, which has no number values. "
+                                        r"Received: numeric=False"):
+        _ = texts.number_values
+    with pytest.raises(TypeError, match=r"Column 'w' is a numeric column, which has no text codes. "
+                                        r"Received: numeric=True"):
+        _ = numbers.text_codes
+    with pytest.raises(TypeError, match=r"Column 'w' is a numeric column, which has no text cell. "
+                                        r"Received: numeric=True"):
+        _ = numbers.first_text_cell
+
+
+def test_an_npz_target_is_an_array_name(tmp_path):
+    path = tmp_path / "data.npz"
+    np.savez(path, x=np.arange(4.0).reshape(2, 2), y=np.array([0.0, 1.0]))
+    x, y = load(path, "y")
+    assert x.tolist() == [[0.0, 1.0], [2.0, 3.0]] and y.tolist() == [0.0, 1.0]
+    with pytest.raises(TypeError, match=r"Argument `target` must be the name of an array in .*data\.npz. "
+                                        r"Received: target=1"):
+        load(path, 1)
 
 
 @pytest.mark.peers
