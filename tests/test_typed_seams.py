@@ -92,3 +92,15 @@ def test_a_task_without_validation_rows_needs_validation_arrays():
                                          r"validation rows of x \(task.val=None\). Received: x_val=None, y_val=None"):
         run_task(task, build_model=lambda lam: pytest.fail("built before the arguments were checked"),
                  x=np.zeros((4, 2)), y=np.zeros(4), x_val=None, y_val=None, settings=settings)
+
+
+@pytest.mark.peers
+def test_save_refuses_a_subfigure(tmp_path):
+    from matplotlib.figure import Figure
+
+    from glassnet.plots import save
+
+    part = Figure().subfigures(1, 2)[0]
+    with pytest.raises(TypeError, match=r"Argument `fig` must be a matplotlib Figure. Received: fig="):
+        save(part, tmp_path / "part.png")
+    assert not (tmp_path / "part.png").exists()
