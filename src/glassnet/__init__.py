@@ -7,6 +7,8 @@ The lecture's model runs with only the import changed::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import (
     activations,
     backend,
@@ -29,10 +31,13 @@ from .layers import Activation, ActivityRegularization, Dense, Dropout, Input, N
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from .regularizers import L1, L1L2, L2
 
+if TYPE_CHECKING:
+    import os
+
 __version__ = "0.1.0"
 
 
-def load_model(path: object, *, max_bytes: int | None = None) -> Sequential:
+def load_model(path: str | os.PathLike, *, max_bytes: int | None = None) -> Sequential:
     """Load a model saved with ``model.save(path)``; never runs code from the file (see glassnet.saving).
     Files larger than ``max_bytes`` (default 2 GiB) are refused before they are read."""
     from .saving import load_model as _load_model

@@ -10,6 +10,7 @@ import numbers
 from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 
 def check_positive_int(name: str, value: Any) -> int:
@@ -53,7 +54,7 @@ def check_optional_clip(name: str, value: Any) -> float | None:
     return None if value is None else check_positive_float(name, value)
 
 
-def as_float_array(name: str, value: Any, dtype: np.dtype) -> np.ndarray:
+def as_float_array(name: str, value: Any, dtype: DTypeLike) -> np.ndarray:
     """Convert array-like real numeric data to ``dtype`` without copying when it already is; reject NaN/inf."""
     if value is None:
         raise TypeError(f"Argument `{name}` must be a numeric array. Received: {name}=None")

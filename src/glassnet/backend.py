@@ -37,6 +37,7 @@ def standardize_dtype(dtype: object, argument: str = "dtype") -> np.dtype:
     if dtype is None:
         return np.dtype(_floatx)
     try:
+        # Any object may come in: NumPy's stubs list only what np.dtype accepts; it raises TypeError on the rest.
         resolved = np.dtype(dtype)  # type: ignore[call-overload]
     except TypeError:
         resolved = None

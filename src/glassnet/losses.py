@@ -53,6 +53,14 @@ class Loss(Configurable):
     def sample_gradients(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    # Only the losses with a ``link`` (the cross-entropies) are computed from logits z.
+    def sample_losses_from_logits(self, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def sample_gradients_from_logits(self, y: np.ndarray, z: np.ndarray, output: np.ndarray | None = None
+                                     ) -> np.ndarray:
+        raise NotImplementedError
+
     def prepare_targets(self, y: np.ndarray, n_outputs: int, dtype: np.dtype, name: str = "y") -> np.ndarray:
         """Check targets for this loss and shape them like the output ``(B, K)``; errors name ``name``."""
         shaped = y.astype(dtype, copy=False)

@@ -108,7 +108,7 @@ def _resolve_seed(random_state: Any) -> int:
         return int(random_state.randint(np.iinfo(np.int32).max))  # scikit-learn's way of deriving a seed
     expected = "None, an int in [0, 2**32) or a numpy.random.RandomState"
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if 0 <= random_state < 2**32:
+        if 0 <= int(random_state) < 2**32:
             return int(random_state)
         raise ValueError(f"Argument `random_state` must be {expected}. "
                          f"Received: random_state={random_state!r}")
@@ -346,11 +346,10 @@ class GlassNetClassifier(ClassifierMixin, _GlassNetEstimator):
                              "Received: sample_weight > 0 only for label "
                              f"{encoder.classes_.tolist()[codes[sample_weight > 0][0]]!r}")
         if len(encoder.classes_) == 2:
-            output = dict(n_outputs=1, output_activation="sigmoid", loss="binary_crossentropy")
+            n_outputs, activation, loss = 1, "sigmoid", "binary_crossentropy"
         else:
-            output = dict(n_outputs=len(encoder.classes_), output_activation="softmax",
-                          loss="sparse_categorical_crossentropy")
-        self._fit_network(seed, X, codes.astype(X.dtype), sample_weight, **output)
+            n_outputs, activation, loss = len(encoder.classes_), "softmax", "sparse_categorical_crossentropy"
+        self._fit_network(seed, X, codes.astype(X.dtype), sample_weight, n_outputs, activation, loss)
         self.classes_ = encoder.classes_
         return self
 

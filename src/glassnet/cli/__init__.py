@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from .options import UsageError, check, merged
 from .output import out_folder, safe
@@ -29,7 +29,7 @@ _TASK_HELP = ("what the target is (default: auto). auto: a target holding text, 
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line instead of argparse's usage block
+    def error(self, message: str) -> NoReturn:  # one line instead of argparse's usage block
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 

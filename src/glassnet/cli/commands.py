@@ -267,7 +267,7 @@ def predict(args: Any) -> int:
         writer.writerow([table.unit, *header])
         for row in range(len(table)):
             writer.writerow([int(table.lines[row]), *filled.get(row, blank)])
-        if out is None:
+        if isinstance(buffer, io.StringIO):  # no --out: the table goes to the terminal
             sys.stdout.write(safe(buffer.getvalue()))
     if out is not None:
         say(f"{len(rows)} predictions written to {out.resolve()}" + (

@@ -51,7 +51,7 @@ def short(value: Any) -> str:
 
 def _integer(low: int, high: int) -> Callable[[Any], int]:
     def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= int(value) <= high:
             raise ValueError(f"an integer from {low:,} to {high:,}")
         return int(value)
     return check
@@ -59,7 +59,7 @@ def _integer(low: int, high: int) -> Callable[[Any], int]:
 
 def _jobs(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not (
-            value == -1 or 1 <= value <= MAX_JOBS):
+            value == -1 or 1 <= int(value) <= MAX_JOBS):
         raise ValueError(f"-1 (all cores) or an integer from 1 to {MAX_JOBS:,}")
     return int(value)
 
@@ -67,7 +67,7 @@ def _jobs(value: Any) -> int:
 def _number(low: float, *, above: bool = False, below: float | None = None) -> Callable[[Any], float]:
     def check(value: Any) -> float:
         ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value) and (
-            value > low if above else value >= low) and (below is None or value < below)
+            float(value) > low if above else float(value) >= low) and (below is None or float(value) < below)
         if not ok:
             rule = f"> {low:g}" if above else f"≥ {low:g}"
             raise ValueError(f"a finite number {rule}" + (f" and < {below:g}" if below is not None else ""))

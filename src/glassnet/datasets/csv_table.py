@@ -100,7 +100,8 @@ def read_numbers(path: Any, *, delimiter: str = ",", header: bool = True) -> Num
     file = _size_checked(path, delimiter)
     names: list[str] | None = None
     width = first = 0
-    blocks, chunk, chunk_lines, all_lines = [], [], [], []
+    blocks, chunk, chunk_lines = [], [], []
+    all_lines: list[int] = []
     found = _Firsts()
     for line, row in _rows(file, delimiter):
         if names is None:
@@ -158,10 +159,10 @@ def _parse(chunk: list[list[str]], offset: int, found: _Firsts, file: Path, name
     if infinite.any():
         i, j = (int(k) for k in np.argwhere(infinite)[0])
         raise ValueError(f"{file}, line {lines[i]}, column {names[j]!r}: {chunk[i][j]!r} is not a finite number")
-    for j in np.flatnonzero(np.isnan(block).any(axis=0)):
+    for j in np.flatnonzero(np.isnan(block).any(axis=0)).tolist():
         if int(j) in found.missing:
             continue
-        for i in np.flatnonzero(np.isnan(block[:, j])):   # NaN is a missing cell or, in a text column, a text
+        for i in np.flatnonzero(np.isnan(block[:, j])).tolist():   # NaN is a missing cell or, in a text column, a text
             if marks_missing(chunk[i][j]):
                 found.missing[int(j)] = (offset + int(i), chunk[i][j])
                 break

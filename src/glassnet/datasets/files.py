@@ -82,12 +82,11 @@ def load_csv(path: Any, target: str | int, *, delimiter: str = ",", header: bool
         raise ValueError(f"{path}: target={target!r} is a name but header=False; give a column index "
                          f"0..{len(names) - 1}")
     index = column_index(names, target, str(path))
-    bad = [(first[0], j, "text") for j, first in enumerate(numbers.first_text) if first is not None]
-    bad += [(first[0], j, "missing") for j, first in enumerate(numbers.first_missing) if first is not None]
+    bad = [(first[0], j, "text", first[1]) for j, first in enumerate(numbers.first_text) if first is not None]
+    bad += [(first[0], j, "missing", first[1]) for j, first in enumerate(numbers.first_missing) if first is not None]
     if bad:
-        row, j, kind = min(bad)
+        row, j, kind, text = min(bad)  # (row, column, kind) is never repeated: the text decides no tie
         column = f"column {names[j]!r}" if header else f"column index {j}"
-        text = (numbers.first_text if kind == "text" else numbers.first_missing)[j][1]
         problem = f"{text!r} is not a number" if kind == "text" else \
             "missing value" + (f" ({text.strip()!r})" if text.strip() else "")
         raise ValueError(f"{path}, line {numbers.lines[row]}, {column}: {problem}")
@@ -113,8 +112,8 @@ def load_npz(path: Any, x: str = "x", y: str = "y") -> XY:
     past the bounds of :mod:`~glassnet.datasets.limits` (a zip bomb) is refused before it is decompressed.
     Returns float32 as :func:`load_npy`.
     """
-    x_array, y_array = read_npz(path, (x, y))
-    return _checked_xy(x_array, y_array, f"{path}[{x!r}]", f"{path}[{y!r}]")
+    arrays = read_npz(path, (x, y))
+    return _checked_xy(arrays[x], arrays[y], f"{path}[{x!r}]", f"{path}[{y!r}]")
 
 
 def load_parquet(path: Any, target: str | int) -> XY:
@@ -130,12 +129,13 @@ def load_parquet(path: Any, target: str | int) -> XY:
     index = table.index(target)
     for column in table.columns:
         if not column.numeric:
-            raise ValueError(f"{path}: column {column.name!r} holds text ({column.first_text[1]!r} at "
-                             f"{table.where(column.first_text[0])}); only numeric columns can be loaded")
+            row, text = column.first_text_cell
+            raise ValueError(f"{path}: column {column.name!r} holds text ({text!r} at {table.where(row)}); only "
+                             "numeric columns can be loaded")
         if column.first_missing is not None:
             raise ValueError(f"{path}: column {column.name!r} has {int(column.missing.sum())} missing values "
                              f"(the first at row {column.first_missing[0]}, counting from 0)")
-    return _split_target([column.values for column in table.columns], index, path)
+    return _split_target([column.number_values for column in table.columns], index, path)
 
 
 def load(path: Any, target: str | int | None = None, *, y_path: Any = None) -> XY:
@@ -157,6 +157,8 @@ def load(path: Any, target: str | int | None = None, *, y_path: Any = None) -> X
                              f"Received: target=None")
         return load_csv(path, target) if suffix == ".csv" else load_parquet(path, target)
     if suffix == ".npz":
+        if target is not None and not isinstance(target, str):
+            raise TypeError(f"Argument `target` must be the name of an array in {path}. Received: target={target!r}")
         return load_npz(path, y="y" if target is None else target)
     if suffix == ".npy":
         if y_path is None or target is not None:

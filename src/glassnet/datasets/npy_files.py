@@ -19,7 +19,7 @@ import warnings
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import numpy as np
 
@@ -37,7 +37,7 @@ def _magic(file: Path) -> bytes:
         return handle.read(6)
 
 
-def _header(handle: BinaryIO, where: str, what: str) -> tuple[tuple[int, ...], np.dtype, int]:
+def _header(handle: IO[bytes], where: str, what: str) -> tuple[tuple[int, ...], np.dtype, int]:
     """The shape and dtype an .npy header declares, and where its data starts. The header's length is checked
     before it is read, then NumPy's literal parser reads it (nothing is evaluated)."""
     start = handle.read(8)
@@ -100,7 +100,7 @@ def read_npy(path: Any) -> np.ndarray:
         return _read_array(handle, str(file))
 
 
-def _read_array(handle: BinaryIO, where: str) -> np.ndarray:
+def _read_array(handle: IO[bytes], where: str) -> np.ndarray:
     """NumPy's reader on a stream whose header and size are already checked; its errors become ValueError."""
     try:
         return np.lib.format.read_array(handle, allow_pickle=False, max_header_size=_HEADER_BYTES)
@@ -125,9 +125,9 @@ def _directory_bounds(file: Path) -> None:
                          f".npz glassnet reads holds at most {MAX_MEMBERS:,} arrays")
 
 
-def read_npz(path: Any, keys: tuple[str, ...], *, optional: tuple[str, ...] = ()) -> list[np.ndarray | None]:
-    """The checked arrays ``keys`` of an ``.npz`` archive (see the module docstring); a key of ``optional``
-    that the archive lacks gives None."""
+def read_npz(path: Any, keys: tuple[str, ...], *, optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """The checked arrays ``keys`` of an ``.npz`` archive, by key (see the module docstring); a key of
+    ``optional`` that the archive lacks is left out."""
     file = existing_file(path)
     magic = _magic(file)
     if magic == _NPY_MAGIC:
@@ -151,8 +151,8 @@ def read_npz(path: Any, keys: tuple[str, ...], *, optional: tuple[str, ...] = ()
         if total > limits.MAX_DATA_BYTES:
             raise ValueError(f"{file}: arrays {list(keys)} expand to {total:,} bytes, more than the "
                              f"{limits.MAX_DATA_BYTES:,} a data file may hold")
-        return [None if info is None else _read_member(archive, info, str(file), f"array {key!r}")
-                for key, info in zip(keys, infos)]
+        return {key: _read_member(archive, info, str(file), f"array {key!r}")
+                for key, info in zip(keys, infos) if info is not None}
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, what: str) -> np.ndarray:
@@ -206,7 +206,8 @@ def read_npy_table(path: Any, target: Any) -> Table:
         if target is not None and not isinstance(target, str):
             raise TypeError(f"Argument `target` must be the name of an array in {file}. Received: target={target!r}")
         name = "y" if target is None else target
-        x, y = read_npz(file, ("x", name), optional=(name,) if target is None else ())
+        arrays = read_npz(file, ("x", name), optional=(name,) if target is None else ())
+        x, y = arrays["x"], arrays.get(name)
         sources = (f"{file}['x']", f"{file}[{name!r}]")
     else:
         if target is not None and not isinstance(target, (str, Path)):

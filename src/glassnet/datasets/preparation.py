@@ -69,7 +69,14 @@ class Preparation:
 
     @property
     def n_outputs(self) -> int:
-        return len(self.classes) if self.task == "multiclass" else 1
+        return len(self.classes) if self.classes is not None and self.task == "multiclass" else 1
+
+    @property
+    def target_scaling(self) -> tuple[float, float] | None:
+        """``(target_mean, target_std)`` when the regression target was standardized, else None."""
+        if self.target_mean is None or self.target_std is None:
+            return None
+        return self.target_mean, self.target_std
 
     # --- rows, x and y of a table ------------------------------------------------------------------------
     def rows(self, table: Table, *, with_target: bool) -> tuple[np.ndarray, int]:
@@ -111,23 +118,26 @@ class Preparation:
                                  f"one of the model's classes {list(self.classes)[:20]}")
             return codes.astype(np.float32)
         values = numbers_of(table, column, rows, f"the model predicts numbers, but its target {self.target!r}")
-        if self.target_mean is not None:
-            values = (values - self.target_mean) / self.target_std
+        scaling = self.target_scaling
+        if scaling is not None:
+            values = (values - scaling[0]) / scaling[1]
         return values.astype(np.float32)
 
     def decode(self, outputs: np.ndarray) -> list[str]:
         """The network's outputs ``(rows, n_outputs)`` as the table would write them: class names (largest
         probability; 0.5 splits binary) or numbers in the target's own units."""
+        if self.classes is None:  # regression
+            return [repr(float(v)) for v in self.unscale(outputs[:, 0])]
+        classes = self.classes
         if self.task == "binary":
-            return [self.classes[int(p >= 0.5)] for p in outputs[:, 0]]
-        if self.task == "multiclass":
-            return [self.classes[k] for k in np.argmax(outputs, axis=1)]
-        return [repr(float(v)) for v in self.unscale(outputs[:, 0])]
+            return [classes[int(p >= 0.5)] for p in outputs[:, 0]]
+        return [classes[k] for k in np.argmax(outputs, axis=1)]
 
     def unscale(self, values: np.ndarray) -> np.ndarray:
         """float64 regression values in the target's own units: y·target_std + target_mean (if standardized)."""
         values = np.asarray(values, dtype=np.float64)
-        return values if self.target_mean is None else values * self.target_std + self.target_mean
+        scaling = self.target_scaling
+        return values if scaling is None else values * scaling[1] + scaling[0]
 
     def units(self) -> str:
         """One sentence: what the target of the network's loss is, in which units."""
@@ -135,10 +145,12 @@ class Preparation:
             shown = ", ".join(f"{k} = {name}" for k, name in enumerate(self.classes[:10]))
             more = f", ... ({len(self.classes)} classes)" if len(self.classes) > 10 else ""
             return f"the target {self.target!r} as class indices {shown}{more}"
-        if self.target_mean is None:
+        scaling = self.target_scaling
+        if scaling is None:
             return f"the target {self.target!r} in its own units"
-        return (f"the target {self.target!r} standardized, (y − {self.target_mean:.6g}) / {self.target_std:.6g}: "
-                f"an MSE of 1 is the target's variance ({self.target_std ** 2:.6g} in its own units)")
+        mean, std = scaling
+        return (f"the target {self.target!r} standardized, (y − {mean:.6g}) / {std:.6g}: "
+                f"an MSE of 1 is the target's variance ({std ** 2:.6g} in its own units)")
 
     # --- the record in a model file ------------------------------------------------------------------------
     def to_config(self) -> dict[str, Any]:
@@ -161,14 +173,15 @@ def numbers_of(table: Table, column: Column, rows: np.ndarray, what: str) -> np.
     """float64 values of a number column, or a ValueError: '<source>: <what> holds text (... at line 3)', or
     names the first value beyond float32's range (±3.4e38), which the network could not hold."""
     if not column.numeric:
-        row, text = column.first_text
+        row, text = column.first_text_cell
         raise ValueError(f"{table.source}: {what} holds text here ({text!r} at {table.where(row)})")
-    values = column.values[rows].astype(np.float64)
+    values = column.number_values[rows].astype(np.float64)
     huge = np.abs(values) > _FLOAT32_MAX   # NaN (missing) compares False
     if huge.any():
         row = int(rows[np.flatnonzero(huge)[0]])
-        raise ValueError(f"{table.source}, {table.where(row)}, column {column.name!r}: {column.values[row]:g} is "
-                         f"beyond float32's range (±{_FLOAT32_MAX:.3g}), which the network computes in")
+        raise ValueError(f"{table.source}, {table.where(row)}, column {column.name!r}: "
+                         f"{column.number_values[row]:g} is beyond float32's range (±{_FLOAT32_MAX:.3g}), which the "
+                         "network computes in")
     return values
 
 
@@ -210,7 +223,7 @@ def codes_in(column: Column, rows: np.ndarray, names: tuple[str, ...]) -> np.nda
     if not column.numeric:
         lookup = {name: k for k, name in enumerate(names)}
         mapping = np.array([lookup.get(text, -1) for text in column.vocabulary] + [-1], dtype=np.int64)
-        return mapping[column.codes[rows]]   # code −1 (missing) picks the trailing −1
+        return mapping[column.text_codes[rows]]   # code −1 (missing) picks the trailing −1
     numbers, positions = [], []
     for k, name in enumerate(names):
         try:
@@ -220,7 +233,7 @@ def codes_in(column: Column, rows: np.ndarray, names: tuple[str, ...]) -> np.nda
         if math.isfinite(value):
             numbers.append(value)
             positions.append(k)
-    values = column.values[rows].astype(np.float64)
+    values = column.number_values[rows].astype(np.float64)
     if not numbers:
         return np.full(len(rows), -1, dtype=np.int64)
     order = np.argsort(numbers, kind="stable")
@@ -232,9 +245,9 @@ def codes_in(column: Column, rows: np.ndarray, names: tuple[str, ...]) -> np.nda
 def cell_text(column: Column, row: int) -> str | None:
     """The cell of ``row`` as a text (a number as :func:`~glassnet.datasets.table.number_text` writes it)."""
     if column.numeric:
-        value = column.values[row]
+        value = column.number_values[row]
         return None if np.isnan(value) else number_text(value)
-    code = int(column.codes[row])
+    code = int(column.text_codes[row])
     return None if code < 0 else column.vocabulary[code]
 
 
@@ -242,8 +255,8 @@ def distinct_labels(column: Column, rows: np.ndarray) -> tuple[tuple[str, ...], 
     """The distinct labels of ``rows`` in class order (numbers numerically, texts alphabetically; at most
     MAX_CATEGORIES + 1 of them), how many there are, and whether they are all integers."""
     if column.numeric:
-        distinct = np.unique(column.values[rows])
+        distinct = np.unique(column.number_values[rows])
         labels = tuple(number_text(v) for v in distinct[:limits.MAX_CATEGORIES + 1])
         return labels, len(distinct), bool(np.all(distinct == np.round(distinct)))
-    codes = np.unique(column.codes[rows])
+    codes = np.unique(column.text_codes[rows])
     return tuple(sorted(column.vocabulary[c] for c in codes)), len(codes), False

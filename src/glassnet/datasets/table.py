@@ -41,7 +41,8 @@ MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 class Column:
     """One column: ``values`` (float, NaN = missing) for a numeric column, else ``codes`` (int32, −1 = missing)
     into ``vocabulary``. ``first_text`` is ``(row, text)`` of the first cell that is not a number (text columns),
-    ``first_missing`` the ``(row, text)`` of the first missing cell (None if none)."""
+    ``first_missing`` the ``(row, text)`` of the first missing cell (None if none). ``number_values``,
+    ``text_codes`` and ``first_text_cell`` are those fields typed as present, for a column of that kind."""
 
     name: str
     values: np.ndarray | None = None
@@ -57,7 +58,33 @@ class Column:
     @property
     def missing(self) -> np.ndarray:
         """bool ``(rows,)``: True where the cell is missing."""
-        return np.isnan(self.values) if self.numeric else self.codes < 0
+        return np.isnan(self.values) if self.values is not None else self.text_codes < 0
+
+    @property
+    def number_values(self) -> np.ndarray:
+        """``values`` of a numeric column (a TypeError for a text column: check :attr:`numeric` first)."""
+        if self.values is None:
+            raise self._lacks("number values")
+        return self.values
+
+    @property
+    def text_codes(self) -> np.ndarray:
+        """``codes`` of a text column (a TypeError for a numeric column)."""
+        if self.codes is None:
+            raise self._lacks("text codes")
+        return self.codes
+
+    @property
+    def first_text_cell(self) -> tuple[int, str]:
+        """``first_text`` of a text column (a TypeError for a numeric column)."""
+        if self.first_text is None:
+            raise self._lacks("text cell")
+        return self.first_text
+
+    def _lacks(self, what: str) -> TypeError:
+        kind = "numeric" if self.numeric else "text"
+        return TypeError(f"Column {self.name!r} is a {kind} column, which has no {what}. Received: "
+                         f"numeric={self.numeric}")
 
 def number_text(value: float) -> str:
     """How a number reads as a label: ``'3'`` for 3.0, else Python's shortest repr (``'0.5'``)."""
@@ -111,7 +138,7 @@ def column_index(names: list[str], target: Any, source: str) -> int:
     if isinstance(target, bool) or not isinstance(target, numbers.Integral):
         raise TypeError("Argument `target` must be a column name (str) or index (int). "
                         f"Received: target={target!r}")
-    if not -len(names) <= target < len(names):
+    if not -len(names) <= int(target) < len(names):
         raise ValueError(f"{source}: target={target} is out of range for {len(names)} columns "
                          f"(index 0..{len(names) - 1} or negative from the end)")
     return int(target) % len(names)

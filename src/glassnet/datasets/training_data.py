@@ -50,7 +50,7 @@ def _task(table: Table, column: Column, rows: np.ndarray, requested: str) -> tup
     labels, count, integral = distinct_labels(column, rows)
     if requested == "regression":
         if not column.numeric:
-            row, text = column.first_text
+            row, text = column.first_text_cell
             raise ValueError(f"{table.source}: task 'regression' needs a number target, but {column.name!r} holds "
                              f"text ({text!r} at {table.where(row)}); leave the task to 'auto' to classify it")
         return "regression", "as requested", ()
@@ -92,7 +92,7 @@ def _fit_features(table: Table, names: list[str], rows: np.ndarray, missing: str
                 fill = float(np.mean(numbers_of(table, column, present, f"column {name!r}")))
             features.append(FeatureColumn(name, None, fill))
             continue
-        codes, counts = np.unique(column.codes[present], return_counts=True)
+        codes, counts = np.unique(column.text_codes[present], return_counts=True)
         if len(codes) == 0:
             raise ValueError(f"{table.source}: text column {name!r} has no value in the training rows")
         categories = tuple(sorted(column.vocabulary[c] for c in codes))

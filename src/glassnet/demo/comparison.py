@@ -82,7 +82,7 @@ def measure(model: Sequential, x_train: np.ndarray, y_train: np.ndarray, x_val: 
     # Accuracies from the final weights; History's per-epoch accuracy averages over weights that kept changing.
     train = model.evaluate(x_train, y_train, return_dict=True)  # its loss includes every penalty, as in fit
     val = model.evaluate(x_val, y_val, return_dict=True)
-    kernels = [layer.kernel for layer in model.layers]
+    kernels = [layer.kernel for layer in model.layers if isinstance(layer, Dense)]
     # What L2(0.01) charges for each kernel -- charged for real only where the kernel has that regularizer.
     would_charge = L2(L2_FACTOR)
     return {

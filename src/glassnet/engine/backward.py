@@ -17,14 +17,26 @@ The parts are not added here: the optimizer forms data + penalty, the first code
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
+from ..layers.base import Layer
+from ..losses import Loss
 from .state import TrainState
 
 
-def backward(state: TrainState, loss: Any, from_logits: bool, output: np.ndarray, y: np.ndarray,
+def last_logits(layers: Sequence[Layer]) -> np.ndarray:
+    """The last layer's pre-activation z from the last forward pass: what a loss computed from logits reads."""
+    logits = layers[-1].logits
+    if logits is None:
+        raise ValueError(f"The loss is computed from the logits of layer {layers[-1].name!r}, which has none yet: "
+                         "run a forward pass first. Received: logits=None")
+    return logits
+
+
+def backward(state: TrainState, loss: Loss, from_logits: bool, output: np.ndarray, y: np.ndarray,
              sample_weight: np.ndarray | None) -> None:
     """Fill the state's ``data`` and ``penalty`` buffers (and ``layer.grads``) for its last training forward pass.
 
@@ -34,17 +46,19 @@ def backward(state: TrainState, loss: Any, from_logits: bool, output: np.ndarray
     layers = state.layers
     batch = output.shape[0]
     if from_logits:
-        grad = loss.sample_gradients_from_logits(y, layers[-1].logits, output)
+        grad = loss.sample_gradients_from_logits(y, last_logits(layers), output)
     else:
         grad = loss.sample_gradients(y, output)
     scale = output.dtype.type(1 / batch) if sample_weight is None else (sample_weight / batch)[:, None]
     grad = (grad * scale).astype(output.dtype, copy=False)
     for index in range(len(layers) - 1, -1, -1):
         kwargs = {"from_logits": True} if from_logits and index == len(layers) - 1 else {}
-        grad, parts = layers[index].backward(grad, need_input_grad=index > 0, out=state.outputs[index], **kwargs)
+        input_grad, parts = layers[index].backward(grad, need_input_grad=index > 0, out=state.outputs[index],
+                                                   **kwargs)
         for i in state.owners[index]:  # layers that cannot write in place return new arrays
             if parts[state.weights[i].name] is not state.data_views[i]:
                 np.copyto(state.data_views[i], parts[state.weights[i].name])
+        grad = cast(np.ndarray, input_grad)  # None only from the first layer (need_input_grad=False): the last pass
     activity_parts = _backward_activity(state)
     deepest_activity = max(state.activity_grads, default=-1)
     penalized = []

@@ -19,6 +19,9 @@ from .logs import LossTotals
 if TYPE_CHECKING:
     from .model import Sequential
 
+# What check_xy returns: x, y and the sample weights (or None).
+CheckedArrays = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+
 
 def batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterator[np.ndarray | slice]:
     """Row selections of ``batch_size`` rows (the last one partial), in ``order`` or, without one, in order."""
@@ -53,7 +56,7 @@ def check_x(model: Sequential, x: Any, name: str = "x") -> np.ndarray:
 
 
 def check_xy(model: Sequential, x: Any, y: Any, sample_weight: Any = None, names: tuple[str, str, str] = (
-        "x", "y", "sample_weight")) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        "x", "y", "sample_weight")) -> CheckedArrays:
     """``(x, y, sample_weight)`` checked: x as :func:`check_x`, y prepared by the model's loss (shape (n, K), or
     class indices (n,) for a sparse cross-entropy), sample weights (n,) ≥ 0 or None."""
     x_name, y_name, w_name = names
@@ -64,8 +67,7 @@ def check_xy(model: Sequential, x: Any, y: Any, sample_weight: Any = None, names
     if raw_y.shape[0] != x.shape[0]:
         raise ValueError(f"Arguments `{x_name}` and `{y_name}` must have the same number of samples. "
                          f"Received: {x_name} with {x.shape[0]} rows, {y_name} with {raw_y.shape[0]} rows")
-    n_outputs = model.output_shape_for((None, x.shape[1]))[-1]
-    y = model.loss.prepare_targets(raw_y, n_outputs, x.dtype, y_name)
+    y = model.compiled_loss.prepare_targets(raw_y, model.output_width(x.shape[1]), x.dtype, y_name)
     weights = None
     if sample_weight is not None:
         weights = as_float_array(w_name, sample_weight, x.dtype)
@@ -83,7 +85,7 @@ def evaluate_arrays(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weig
                     batch_size: int) -> dict[str, float]:
     """Loss parts (as :class:`~glassnet.engine.logs.LossTotals` reports them) and metrics over checked ``x``, ``y``
     in batches, inference mode (dropout off): no weight changes."""
-    metrics = model.make_metrics(model.output_shape_for((None, x.shape[1]))[-1])
+    metrics = model.make_metrics(model.output_width(x.shape[1]))
     totals = LossTotals()
     releaser = mapped_io.PageReleaser(x)
     for rows in batches(x.shape[0], batch_size, None):

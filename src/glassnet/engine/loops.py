@@ -21,7 +21,7 @@ from .. import callbacks as callbacks_module
 from .._validation import check_positive_int, check_seed, check_unit_interval, describe
 from ..errors import NonFiniteError
 from . import guard, label_warnings, mapped_io
-from .data import batches, check_x, check_xy, evaluate_arrays, permutation
+from .data import CheckedArrays, batches, check_x, check_xy, evaluate_arrays, permutation
 from .logs import LossTotals, kernel_norms
 from .step import train_step
 
@@ -49,13 +49,14 @@ def _check_callbacks(callbacks: Any) -> list[callbacks_module.Callback]:
 
 
 def _split(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
-           validation_split: float, validation_data: Any) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
+           validation_split: float, validation_data: Any) -> tuple[CheckedArrays, CheckedArrays | None]:
     """(training arrays, validation arrays or None): ``validation_data`` checked, or the last rows held out."""
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("Argument `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
                              f"sample_weight_val). Received: validation_data={describe(validation_data)}")
-        val = check_xy(model, *validation_data, *([None] if len(validation_data) == 2 else []),
+        x_val, y_val, w_val = validation_data if len(validation_data) == 3 else (*validation_data, None)
+        val = check_xy(model, x_val, y_val, w_val,
                        names=("validation_data[0]", "validation_data[1]", "validation_data[2]"))
         return (x, y, sample_weight), val
     if not validation_split:
@@ -65,7 +66,7 @@ def _split(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.nd
         raise ValueError(f"Argument `validation_split` leaves no training or no validation rows for "
                          f"{x.shape[0]} samples. Received: validation_split={validation_split}")
     w_train, w_val = (None, None) if sample_weight is None else (sample_weight[:split_at], sample_weight[split_at:])
-    label_warnings.check_split(model.loss, y[:split_at], y[split_at:])
+    label_warnings.check_split(model.compiled_loss, y[:split_at], y[split_at:])
     return (x[:split_at], y[:split_at], w_train), (x[split_at:], y[split_at:], w_val)
 
 
@@ -104,8 +105,8 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     callback_list = _check_callbacks(callbacks)
     x, y, sample_weight = check_xy(model, x, y, sample_weight)
     (x, y, sample_weight), val = _split(model, x, y, sample_weight, validation_split, validation_data)
-    n_outputs = model.output_shape_for((None, x.shape[1]))[-1]
-    label_warnings.check_labels(model.loss, y, n_outputs)
+    n_outputs = model.output_width(x.shape[1])
+    label_warnings.check_labels(model.compiled_loss, y, n_outputs)
     # Metrics are checked against the targets now: a metric that cannot be computed must fail before any update.
     metrics = model.make_metrics(n_outputs, y)
 
@@ -125,8 +126,9 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     hooks = callbacks_module.CallbackList(all_callbacks, model, {
         "epochs": epochs, "steps": math.ceil(x.shape[0] / batch_size), "verbose": verbose})
     state = model.state
-    model.optimizer.ensure_built(state)  # its slots exist before the first step: backed up too
-    backup = guard.StepBackup(state, model.optimizer)
+    optimizer = model.compiled_optimizer
+    optimizer.ensure_built(state)  # its slots exist before the first step: backed up too
+    backup = guard.StepBackup(state, optimizer)
     model.stop_training = False
     # Like Keras, every hook gets a logs dict, so callbacks written as lambda epoch, logs: ... work.
     hooks.on_train_begin({})
@@ -140,7 +142,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
 
 
 def _epochs(model: Sequential, hooks: Any, metrics: list, backup: guard.StepBackup,
-            train: tuple[np.ndarray, np.ndarray, np.ndarray | None], val: Any, rng: np.random.Generator,
+            train: CheckedArrays, val: CheckedArrays | None, rng: np.random.Generator,
             epochs: int, batch_size: int, shuffle: bool, on_nonfinite: str,
             gather: mapped_io.RowGatherer) -> dict[str, float]:
     """The epoch loop of :func:`fit`; returns the last epoch's logs.
@@ -210,7 +212,7 @@ def evaluate(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 
     batch_size = check_positive_int("batch_size", batch_size)
     _check_verbose(verbose)
     x, y, sample_weight = check_xy(model, x, y, sample_weight)
-    model.make_metrics(model.output_shape_for((None, x.shape[1]))[-1], y)  # checked before the model is built
+    model.make_metrics(model.output_width(x.shape[1]), y)  # checked before the model is built
     if not model.built:
         model.build((None, x.shape[1]))
     parts = evaluate_arrays(model, x, y, sample_weight, batch_size)

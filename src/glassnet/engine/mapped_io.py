@@ -185,7 +185,7 @@ class RowGatherer:
         self.x = x
         mapped = mapped_file(x)
         shared = mapped is not None and mapped.shared and x.ndim >= 1 and x.flags.c_contiguous
-        self.fd = _open_mapped_file(mapped) if shared else None
+        self.fd = _open_mapped_file(mapped) if mapped is not None and shared else None
         self.row0 = mapped.start if mapped is not None else 0
         self.row_bytes = x.strides[0] if x.ndim else 0
         self.random_row_bytes = max(self.row_bytes, FAULT_AROUND_BYTES)  # what a random row makes resident
@@ -203,7 +203,7 @@ class RowGatherer:
         buffer = self.buffers.get(len(rows))
         if buffer is None:  # one buffer per batch length: the last, partial batch gets its own
             buffer = self.buffers[len(rows)] = np.empty((len(rows), *self.x.shape[1:]), self.x.dtype)
-        view = memoryview(buffer).cast("B")
+        view = buffer.data.cast("B")  # .data is memoryview(buffer)
         size = self.row_bytes
         for i, row in enumerate(rows.tolist()):
             if os.preadv(self.fd, [view[i * size:(i + 1) * size]], self.row0 + row * size) != size:

@@ -23,6 +23,7 @@ from ..layers.core import Input
 from ..regularizers.placement import CompileRegularization, install
 from . import loops, step
 from .backward import backward as backward_pass
+from .backward import last_logits
 from .logs import LossParts, PenaltyTerm
 from .state import TrainState
 from .summary import summary_text
@@ -125,7 +126,7 @@ class Sequential:
         if layer in self._layer_set:  # layers hash and compare by identity
             raise ValueError(f"Layer {layer.name!r} is already in this model. Received: layer={layer!r}")
         before = (self._input_shape, self.built)
-        if not self._layers and self._input_shape is None and getattr(layer, "declared_input_shape", None):
+        if not self._layers and self._input_shape is None and layer.declared_input_shape:
             self._input_shape = layer.declared_input_shape
         self._layers.append(layer)
         self._layer_set.add(layer)
@@ -144,6 +145,14 @@ class Sequential:
         for layer in self._layers:
             shape = layer.compute_output_shape(shape)
         return shape
+
+    def output_width(self, n_features: int) -> int:
+        """K, the width of the output ``(batch, K)`` for inputs ``(batch, n_features)``."""
+        shape = self.output_shape_for((None, n_features))
+        if shape[-1] is None:  # every glassnet layer knows its width; a custom compute_output_shape may not
+            raise ValueError(f"The model {self.name!r} must have an output of known width for {n_features} input "
+                             f"features. Received: output shape {shape}")
+        return shape[-1]
 
     def build(self, input_shape: Sequence[int | None] | None = None, rng: np.random.Generator | None = None) -> None:
         """Create every layer's weights for inputs of ``input_shape`` = ``(batch or None, features)``."""
@@ -277,6 +286,23 @@ class Sequential:
     def compiled(self) -> bool:
         return self.loss is not None
 
+    @property
+    def compiled_loss(self) -> losses_module.Loss:
+        """``loss``, for code that needs a compiled model (a :class:`NotCompiledError` before ``compile``)."""
+        if self.loss is None:
+            raise self._not_compiled("reading `compiled_loss`")
+        return self.loss
+
+    @property
+    def compiled_optimizer(self) -> optimizers_module.Optimizer:
+        """``optimizer``, for code that needs a compiled model (a :class:`NotCompiledError` before ``compile``)."""
+        if self.optimizer is None:
+            raise self._not_compiled("reading `compiled_optimizer`")
+        return self.optimizer
+
+    def _not_compiled(self, use: str) -> NotCompiledError:
+        return NotCompiledError(f"You must call `compile()` before {use}. Received: an uncompiled model {self.name!r}")
+
     def get_compile_config(self) -> dict[str, Any] | None:
         """What ``compile`` was given, resolved (Keras's name): ``optimizer`` and ``loss`` objects, ``metrics`` as
         given (names or callables) and the compile-level ``regularization`` plan; None before ``compile``."""
@@ -287,23 +313,22 @@ class Sequential:
 
     def require_compiled(self, method: str, needs_strength: bool = True) -> None:
         if not self.compiled:
-            raise NotCompiledError(f"You must call `compile()` before `{method}()`. Received: an uncompiled model "
-                                   f"{self.name!r}")
+            raise self._not_compiled(f"`{method}()`")
         if needs_strength and self.compile_regularization.pending:
             raise ValueError(f"`{method}()` needs the training-set size m to turn compile(lam=...) into a penalty "
                              "(λ/2m)·Σw²: fit the model first or pass n_samples=m to compile(). "
                              f"Received: lam={self.compile_regularization.lam}, n_samples=None")
 
-    def make_metrics(self, n_outputs: int, y: np.ndarray | None = None) -> list[metrics_module.Metric]:
-        """The compiled metrics for an output of width ``n_outputs``, each checked against the loss's targets
-        (and, for a callable, run once on the first rows of the prepared targets ``y``)."""
-        made = [metrics_module.get(spec, self.loss, n_outputs) for spec in self._metric_specs]
+    def make_metrics(self, n_outputs: int | None, y: np.ndarray | None = None) -> list[metrics_module.Metric]:
+        """The compiled metrics for an output of width ``n_outputs`` (None: not known yet), each checked against
+        the loss's targets (and, for a callable, run once on the first rows of the prepared targets ``y``)."""
+        made = [metrics_module.get(spec, self.compiled_loss, n_outputs) for spec in self._metric_specs]
         for metric in made:
-            metric.check(self.loss, n_outputs, y)
+            metric.check(self.compiled_loss, n_outputs, y)
         return made
 
     def metric_names(self, n_features: int) -> list[str]:
-        return [m.name for m in self.make_metrics(self.output_shape_for((None, n_features))[-1])]
+        return [m.name for m in self.make_metrics(self.output_width(n_features))]
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None, *,
                 need_gradients: bool | None = None) -> np.ndarray:
@@ -345,9 +370,9 @@ class Sequential:
         """Split the loss of the last forward pass (which produced ``output``): the data loss
         (1/B)·Σᵢ sᵢ·ℓᵢ and one term per penalty (that pass's activity penalties, then each weight's)."""
         if self.loss_from_logits:
-            sample = self.loss.sample_losses_from_logits(y, self._layers[-1].logits)
+            sample = self.compiled_loss.sample_losses_from_logits(y, last_logits(self._layers))
         else:
-            sample = self.loss.sample_losses(y, output)
+            sample = self.compiled_loss.sample_losses(y, output)
         if sample_weight is not None:
             sample = sample * sample_weight
         data = float(sample.sum()) / output.shape[0]
@@ -357,7 +382,7 @@ class Sequential:
     def backward(self, output: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
         """Fill the state's gradient buffers and ``layer.grads`` for the last forward pass (run with
         ``need_gradients``): see :func:`glassnet.engine.backward.backward`."""
-        backward_pass(self.state, self.loss, self.loss_from_logits, output, y, sample_weight)
+        backward_pass(self.state, self.compiled_loss, self.loss_from_logits, output, y, sample_weight)
 
     def train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
                    rng: np.random.Generator, check_finite: bool = False) -> tuple[LossParts, np.ndarray]:

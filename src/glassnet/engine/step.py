@@ -38,8 +38,8 @@ def train_step(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: n
     parts = state.parts = model.loss_parts(output, y, sample_weight)
     if check_finite:
         guard.check_loss(state, parts, x)
-    backward(state, model.loss, model.loss_from_logits, output, y, sample_weight)
+    backward(state, model.compiled_loss, model.loss_from_logits, output, y, sample_weight)
     if check_finite:
         guard.check_gradients(state)
-    model.optimizer.apply(state)
+    model.compiled_optimizer.apply(state)
     return parts, output

@@ -130,7 +130,8 @@ def _sweep(param: str, build_model: Any, x: Any, y: Any, values: list[Any], cv: 
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("Argument `validation_data` must be a tuple (x_val, y_val). "
                              f"Received: validation_data={describe(validation_data)}")
-        x_val, y_val = _check_data(*validation_data, "validation_data[0]", "validation_data[1]")
+        x_val, y_val = _check_data(validation_data[0], validation_data[1], "validation_data[0]",
+                                   "validation_data[1]")
     elif not _is_int(cv) or not 2 <= cv <= len(x):
         error = ValueError if _is_int(cv) else TypeError
         raise error(f"Argument `cv` must be an int with 2 ≤ cv ≤ n = {len(x)} (the number of rows). "
@@ -160,8 +161,7 @@ def _sweep(param: str, build_model: Any, x: Any, y: Any, values: list[Any], cv: 
     config = {"cv": None if x_val is not None else int(cv), "epochs": epochs, "batch_size": batch_size,
               "seeds": list(seeds), "n_samples": int(len(x)), "n_features": int(x.shape[1]),
               "validation_data": x_val is not None, "lam": lam, "model": _describe_model(build_model),
-              "convention": convention, "loss": probe.loss.name,
-              "n_outputs": int(probe.output_shape_for((None, x.shape[1]))[-1])}
+              "convention": convention, "loss": probe.compiled_loss.name, "n_outputs": probe.output_width(x.shape[1])}
     return SweepResults(param=param, values=list(values), records=records, metric=headline, config=config)
 
 
@@ -173,15 +173,15 @@ def _resolve_metric(metric: Any, probe: Sequential, n_features: int, y: np.ndarr
     elif not isinstance(metric, str) and not callable(metric):
         raise TypeError("Argument `metric` must be None, a metric name or a callable fn(y_true, y_pred). "
                         f"Received: metric={describe(metric)}")
-    n_outputs = probe.output_shape_for((None, n_features))[-1]
+    n_outputs, loss = probe.output_width(n_features), probe.compiled_loss
     try:
-        resolved = metrics_module.get(metric, probe.loss, n_outputs)
+        resolved = metrics_module.get(metric, loss, n_outputs)
     except ValueError as exc:  # glassnet.metrics names the compile argument `metrics`; here it is `metric`
         known = str(exc).split(". Received")[0]
         raise ValueError("Argument `metric` must be a metric name or a callable fn(y_true, y_pred) -> "
                          f"(batch,) ({known}). Received: metric={metric!r}") from None
-    prepared = probe.loss.prepare_targets(y[:2].astype(np.float64), n_outputs, np.dtype(np.float64))
-    resolved.check(probe.loss, n_outputs, prepared, argument="metric")
+    prepared = loss.prepare_targets(y[:2].astype(np.float64), n_outputs, np.dtype(np.float64))
+    resolved.check(loss, n_outputs, prepared, argument="metric")
     return metric, resolved.name
 
 

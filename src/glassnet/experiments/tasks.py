@@ -112,7 +112,7 @@ def _scores(model: Sequential, x: np.ndarray, y: np.ndarray, settings: FitSettin
     scores = {key: logs[key] for key in ("loss", "data_loss", "penalty_loss")}
     scores.update({name: logs[name] for name in model.metric_names(x.shape[1])})
     if settings.metric is not None:
-        metric = metrics_module.get(settings.metric, model.loss, model.output_shape_for((None, x.shape[1]))[-1])
+        metric = metrics_module.get(settings.metric, model.compiled_loss, model.output_width(x.shape[1]))
         if metric.name not in scores:
             metric.update(y, model.predict(x, batch_size=settings.batch_size))
             scores[metric.name] = metric.result()
@@ -133,7 +133,13 @@ def run_task(task: SweepTask, *, build_model: Any, x: np.ndarray, y: np.ndarray,
     # by side.
     with threadpoolctl.threadpool_limits(limits=1):
         x_tr, y_tr = x[task.train], y[task.train]
-        x_va, y_va = (x_val, y_val) if task.val is None else (x[task.val], y[task.val])
+        if task.val is not None:
+            x_va, y_va = x[task.val], y[task.val]
+        elif x_val is not None and y_val is not None:
+            x_va, y_va = x_val, y_val
+        else:
+            raise ValueError("Arguments `x_val` and `y_val` must be arrays for a task without validation rows of "
+                             f"x (task.val=None). Received: x_val={describe(x_val)}, y_val={describe(y_val)}")
         model = build(build_model, task.lam, len(task.train), settings, task.seed, x_tr)
         history = model.fit(x_tr, y_tr, validation_data=(x_va, y_va), epochs=settings.epochs,
                             batch_size=settings.batch_size, verbose=0, seed=task.seed)

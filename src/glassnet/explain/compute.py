@@ -32,6 +32,12 @@ if TYPE_CHECKING:
 Key = tuple[str, str]  # (layer name, weight name)
 
 
+def _key(path: str) -> Key:
+    """(layer name, weight name) from ``'<layer name>/<weight name>'``."""
+    layer, weight = path.rsplit("/", 1)
+    return layer, weight
+
+
 def _norm(a: np.ndarray) -> float:
     return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
 
@@ -131,24 +137,26 @@ def model_untouched(model: Sequential) -> Iterator[None]:
 
 def compute(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, batch_size: int,
             n_samples: int, train_batch_size: int) -> dict[str, Any]:
-    optimizer = model.optimizer
+    optimizer = model.compiled_optimizer
     with model_untouched(model):
         logs = evaluate_arrays(model, x, y, sample_weight, batch_size)
         output = model.forward(x, training=False, need_gradients=True)
         model.backward(output, y, sample_weight)
         state = model.state
-        keys = [tuple(w.path.rsplit("/", 1)) for w in state.weights]
+        keys = [_key(w.path) for w in state.weights]
         gradients = {key: GradientParts(data.copy(), penalty.copy())
                      for key, data, penalty in zip(keys, state.data_views, state.penalty_views)}
         steps = optimizer.step_parts(state)  # the optimizer's own arithmetic, on copies of its state
 
     regularizers = {(layer.name, "activity"): layer.activity_regularizer for layer in model.layers}
     regularizers.update({(layer.name, w.name): w.regularizer for layer in model.layers for w in layer.weights})
-    penalties = [PenaltyRecord(*key.split("/")[1:], regularizers[tuple(key.split("/")[1:])], value)
-                 for key, value in logs.items() if key.startswith("penalty/")]
+    penalty_keys = [(_key(key.removeprefix("penalty/")), value) for key, value in logs.items()
+                    if key.startswith("penalty/")]
+    penalties = [PenaltyRecord(*key, regularizers[key], value) for key, value in penalty_keys]
 
     weights = list(state.weights)
     lr, step = optimizer.learning_rate, optimizer.iterations + 1
+    wd = optimizer.weight_decay or 0.0  # applied only to the weights it decays
     clips = any(getattr(optimizer, name) for name in ("clipnorm", "clipvalue", "global_clipnorm"))
     # Only a plain SGD step is linear in w, so only there is "shrinks by a factor" exact.
     plain_sgd = isinstance(optimizer, SGD) and not optimizer.momentum and not clips
@@ -160,11 +168,11 @@ def compute(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.n
         factor = None
         l2 = l2_factor(w.regularizer)
         if plain_sgd and (l2 or decayed):
-            factor = 1 - 2 * lr * (l2 or 0.0) - lr * (optimizer.weight_decay if decayed else 0.0)
+            factor = 1 - 2 * lr * (l2 or 0.0) - lr * (wd if decayed else 0.0)
         updates[key] = UpdateParts(parts.data, parts.penalty, parts.decay, factor)
         if decayed:
             # What an L2 penalty with κ = wd would add to the next step: Δ(g + wd·w) − Δ(g) for this weight.
-            shifted = [g + (w.dtype.type(optimizer.weight_decay) * w.value if i == index else 0)
+            shifted = [g + (w.dtype.type(wd) * w.value if i == index else 0)
                        for i, g in enumerate(totals)]
             l2_step = optimizer.preview(shifted, weights)[index] - optimizer.preview(totals, weights)[index]
             comparisons[key] = DecayComparison(parts.decay, l2_step)
@@ -176,7 +184,7 @@ def compute(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.n
             if l2 is not None:
                 strengths[(layer.name, w.name)] = strength_table(
                     l2, "keras", n_samples=n_samples, batch_size=train_batch_size, loss=model.loss,
-                    n_outputs=model.output_shape_for((None, x.shape[1]))[-1])
+                    n_outputs=model.output_width(x.shape[1]))
     return {"data_loss": logs["data_loss"], "penalties": penalties, "total_loss": logs["loss"],
             "gradients": gradients, "updates": updates, "strengths": strengths, "decay_vs_l2": comparisons,
             "learning_rate": lr, "step": step, "plain_sgd": plain_sgd}

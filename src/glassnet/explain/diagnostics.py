@@ -72,8 +72,8 @@ def diagnose(model: Sequential, x: np.ndarray, y: np.ndarray) -> Diagnostics:
 
 def _farthest_feature(inputs: np.ndarray) -> InputScale | None:
     """The feature farthest from unit scale, or None when all are at unit scale."""
-    mean = np.mean(inputs, axis=0, dtype=np.float64)
-    std = np.std(inputs, axis=0, dtype=np.float64)
+    mean = inputs.mean(axis=0, dtype=np.float64)  # (features,); np.mean's stub would add a scalar result
+    std = inputs.std(axis=0, dtype=np.float64)
     spread = np.where(std > 0, std, 1.0)
     # How far from unit scale, on a log scale: 0 inside [LOW, HIGH]; the mean counts in units of the spread.
     badness = np.maximum(np.abs(np.log10(spread)) - 1.0, 0) * (std > 0)

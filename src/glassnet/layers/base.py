@@ -107,6 +107,8 @@ class Layer(Configurable):
         # The layer's own generator (a Dropout with a seed), or None: it draws from the model's.
         self.rng: np.random.Generator | None = None
         self.input_shape: tuple[int | None, ...] | None = None
+        # ``(None, features)`` given to a first layer's constructor (Dense's ``input_shape=``), or None.
+        self.declared_input_shape: tuple[int | None, ...] | None = None
         self.dtype = np.dtype("float32")
 
     def build(self, input_shape: tuple[int | None, ...], dtype: np.dtype, rng: np.random.Generator) -> None:
@@ -119,6 +121,12 @@ class Layer(Configurable):
 
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
         raise NotImplementedError
+
+    @property
+    def logits(self) -> np.ndarray | None:
+        """The pre-activation z of the last forward pass of a layer that ends in an activation (Dense,
+        Activation); None for other layers, and before the first forward pass."""
+        return None
 
     def backward(self, grad_out: np.ndarray, need_input_grad: bool = True,
                  out: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:

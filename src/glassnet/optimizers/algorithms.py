@@ -5,6 +5,8 @@ All arithmetic is done in the weight's dtype, as Keras does, so float32 training
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._validation import check_nonnegative_float, check_positive_float, check_unit_interval
@@ -70,6 +72,9 @@ class Adam(Optimizer):
         self.beta_2 = check_unit_interval("beta_2", beta_2)
         self.epsilon = check_positive_float("epsilon", epsilon)
         self.amsgrad = bool(amsgrad)
+        # What _constants made last, and for which (dtype, β₁, β₂, ε): made on the first step.
+        self._constants_key: tuple[Any, ...] | None = None
+        self._constants_value: tuple[Any, ...] = ()
 
     def init_slots(self, value):
         slots = {"m": np.zeros_like(value), "v": np.zeros_like(value)}
@@ -95,7 +100,7 @@ class Adam(Optimizer):
         NOTE: 1 − β is formed in Python floats, then cast, as Keras does (f(1) − f(β) rounds differently).
         """
         key = (dtype, self.beta_1, self.beta_2, self.epsilon)
-        if getattr(self, "_constants_key", None) != key:
+        if self._constants_key != key:
             f = dtype.type
             self._constants_key = key
             self._constants_value = (f(self.beta_1), f(self.beta_2), f(1 - self.beta_1), f(1 - self.beta_2),

@@ -107,7 +107,7 @@ class Optimizer(Configurable):
         elif not callable(learning_rate):
             raise TypeError("Argument `learning_rate` must be a number > 0, a LearningRateSchedule or a callable "
                             f"of the step. Received: learning_rate={learning_rate!r}")
-        self._learning_rate = learning_rate
+        self._learning_rate: LearningRate = learning_rate
         self.weight_decay = None if weight_decay is None else check_nonnegative_float("weight_decay", weight_decay)
         self.clipnorm = check_optional_clip("clipnorm", clipnorm)
         self.clipvalue = check_optional_clip("clipvalue", clipvalue)
@@ -126,7 +126,7 @@ class Optimizer(Configurable):
         self._decays: list[bool] = []  # per weight of _weights: does decoupled decay apply (resolved at build)
         self._slots: list[dict[str, np.ndarray]] = []
         self._flat: Any = None  # the model's TrainState when stepping flat
-        self._flat_slots: dict[str, np.ndarray] | None = None  # rows of one (slots, θ size) block
+        self._flat_slots: dict[str, np.ndarray] = {}  # rows of one (slots, θ size) block; {} weight by weight
         self._state_arrays: list[np.ndarray] = []
 
     # --- configuration -----------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ class Optimizer(Configurable):
             pattern = re.compile("|".join(var_names)) if var_names else None
         except re.error as exc:
             raise ValueError(f"Argument `var_names` must hold valid regular expressions ({exc}). "
-                             f"Received: var_names={list(var_names)!r}") from None
+                             f"Received: var_names={list(var_names or [])!r}") from None
         self._exclude_ids = {id(v) for v in (var_list or [])}
         self._exclude_names = list(var_names or [])
         self._exclude_pattern = pattern
@@ -204,7 +204,7 @@ class Optimizer(Configurable):
                            for i in range(len(self._weights))]
             self._state_arrays = [block]
         else:
-            self._flat_slots = None
+            self._flat_slots = {}
             self._slots = [self.init_slots(w.value) for w in self._weights]
             self._state_arrays = [array for slots in self._slots for array in slots.values()]
         for weight, slots in zip(self._weights, self._slots):

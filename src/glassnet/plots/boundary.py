@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from .._validation import as_float_array, check_positive_int
@@ -54,7 +55,7 @@ def decision_boundary(model: Any, x: Any, y: Any, resolution: int = 200, *, ax: 
     out = np.asarray(model.predict(grid, batch_size=4096), dtype=np.float64).reshape(grid.shape[0], -1)
 
     fig, ax = _figure_and_axes(ax, figsize=(5.6, 4.6))
-    image = {"origin": "lower", "extent": extent, "aspect": "auto", "interpolation": "nearest"}
+    image: dict[str, Any] = {"origin": "lower", "extent": extent, "aspect": "auto", "interpolation": "nearest"}
     if out.shape[1] == 1:
         p = out[:, 0].reshape(resolution, resolution)
         is_probability = p.min() >= 0.0 and p.max() <= 1.0
@@ -67,7 +68,8 @@ def decision_boundary(model: Any, x: Any, y: Any, resolution: int = 200, *, ax: 
                    edgecolors="k", linewidths=0.5)
     else:
         k = out.shape[1]
-        palette = np.asarray(colormaps["tab10"].colors, dtype=np.float64)  # (10, 3) RGB, one per class
+        tab10 = cast(ListedColormap, colormaps["tab10"])  # the registry is typed Colormap; tab10 is a listed one
+        palette = np.asarray(tab10.colors, dtype=np.float64)  # (10, 3) RGB, one per class
         predicted = out.argmax(axis=1)
         rgba = np.ones((grid.shape[0], 4))
         rgba[:, :3] = palette[predicted % 10]

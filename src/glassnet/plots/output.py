@@ -14,20 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure, FigureBase
+from matplotlib.figure import Figure
 
 from .._validation import describe
 
 _FORMATS = {".png": "png", ".svg": "svg"}
 
 
-def save(fig: FigureBase, path: str | Path, *, dpi: int = 100) -> Path:
+def save(fig: Figure, path: str | Path, *, dpi: int = 100) -> Path:
     """Write ``fig`` to ``path`` as PNG or SVG, chosen by the extension (.png / .svg, any case).
 
     Parent directories are created. SVG files carry no date, so the same figure gives the same file.
     Returns the path written.
     """
-    if not isinstance(fig, FigureBase):
+    if not isinstance(fig, Figure):  # a SubFigure cannot be saved on its own
         raise TypeError(f"Argument `fig` must be a matplotlib Figure. Received: fig={describe(fig)}")
     if not isinstance(path, (str, Path)):
         raise TypeError(f"Argument `path` must be a str or pathlib.Path. Received: path={describe(path)}")
@@ -41,9 +41,9 @@ def save(fig: FigureBase, path: str | Path, *, dpi: int = 100) -> Path:
     return target
 
 
-def to_png(fig: FigureBase, *, dpi: int = 100) -> bytes:
+def to_png(fig: Figure, *, dpi: int = 100) -> bytes:
     """The PNG bytes of ``fig`` (what :func:`save` would write to a .png file)."""
-    if not isinstance(fig, FigureBase):
+    if not isinstance(fig, Figure):  # a SubFigure cannot be saved on its own
         raise TypeError(f"Argument `fig` must be a matplotlib Figure. Received: fig={describe(fig)}")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
@@ -66,10 +66,10 @@ def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0))
         return fig, fig.add_subplot()
     if not isinstance(ax, Axes):
         raise TypeError(f"Argument `ax` must be a matplotlib Axes or None. Received: ax={describe(ax)}")
-    fig = ax.figure
-    while not isinstance(fig, Figure):  # an Axes in a SubFigure: climb to the Figure that owns the canvas
-        fig = fig.figure
-    return fig, ax
+    owner = ax.figure
+    while not isinstance(owner, Figure):  # an Axes in a SubFigure: climb to the Figure that owns the canvas
+        owner = owner.figure
+    return owner, ax
 
 
 def _history_dict(history: Any) -> Mapping[str, Any]:

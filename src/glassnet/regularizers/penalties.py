@@ -40,7 +40,7 @@ class Regularizer(Configurable):
         np.copyto(out, self.gradient(w))
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()  # type: ignore[union-attr]
+        return type(self) is type(other) and self.get_config() == other.get_config()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, tuple(sorted(self.get_config().items()))))

@@ -20,6 +20,7 @@ from .. import constraints as con
 from .. import initializers as init
 from .. import losses as los
 from .. import regularizers as reg
+from ..config import Configurable
 from ..errors import ModelFileError
 from ..layers import Activation, ActivityRegularization, Dense, Dropout, Normalization
 from ..optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
@@ -30,7 +31,7 @@ from .messages import _bad, _keys, _unsavable
 
 #: At most this many numbers in a list argument (a Normalization's statistics: one per feature).
 _MAX_FLOATS = 1_000_000
-_KINDS = {"float": (numbers.Real, "a number"), "int": (numbers.Integral, "an integer"),
+_KINDS: dict[str, tuple[type, str]] = {"float": (numbers.Real, "a number"), "int": (numbers.Integral, "an integer"),
           "bool": (bool, "true or false"), "str": (str, "a string")}
 
 
@@ -39,11 +40,16 @@ class _Spec:
     """One allow-listed class and its constructor arguments → kind ('float', 'int?', 'activation', ...;
     '?' allows null, a family name means a nested object of that family)."""
 
-    cls: type
+    cls: type[Configurable]
     fields: dict[str, str]
 
 
-def _table(*entries: tuple[type, dict[str, str]]) -> dict[str, _Spec]:
+def _is_kind(value: Any, base: str) -> bool:
+    """Whether ``value`` is of the plain kind ``base`` ('float', 'int', 'bool', 'str'); a bool only for 'bool'."""
+    return isinstance(value, _KINDS[base][0]) and isinstance(value, bool) == (base == "bool")
+
+
+def _table(*entries: tuple[type[Configurable], dict[str, str]]) -> dict[str, _Spec]:
     return {cls.__name__: _Spec(cls, fields) for cls, fields in entries}
 
 
@@ -130,9 +136,8 @@ def _encode_value(kind: str, value: Any, where: str) -> Any:
         if values.ndim > 1 or values.size > _MAX_FLOATS or not np.isfinite(values).all():
             _unsavable(where, f"a number or a list of at most {_MAX_FLOATS} finite numbers", value)
         return values.tolist()
-    expected, said = _KINDS[base]
-    if not isinstance(value, expected) or (isinstance(value, bool) and base != "bool"):
-        _unsavable(where, f"the file format stores {said} here", value)
+    if not _is_kind(value, base):
+        _unsavable(where, f"the file format stores {_KINDS[base][1]} here", value)
     if base == "float" and not math.isfinite(value):
         _unsavable(where, "a model file holds finite numbers only", value)
     if base == "int" and abs(value) >= 10**_MAX_INT_DIGITS:
@@ -176,9 +181,8 @@ def _decode_value(kind: str, value: Any, where: str) -> Any:
             _bad(where, f"a number or a list of at most {_MAX_FLOATS} finite numbers" +
                  (" or null" if kind.endswith("?") else ""), value)
         return [float(v) for v in value] if isinstance(value, list) else float(value)
-    types, said = _KINDS[base]  # JSON gives int, float, bool and str only
-    if isinstance(value, bool) != (base == "bool") or not isinstance(value, types):
-        _bad(where, said + (" or null" if kind.endswith("?") else ""), value)
+    if not _is_kind(value, base):  # JSON gives int, float, bool and str only
+        _bad(where, _KINDS[base][1] + (" or null" if kind.endswith("?") else ""), value)
     if base == "str":  # names reach summaries, History keys and terminals
         _check_text(value, where)
     return float(value) if base == "float" else value

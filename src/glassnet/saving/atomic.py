@@ -90,9 +90,9 @@ def remove_stale_temporaries(target: str) -> list[str]:
     return removed
 
 
-def _as_bytes(chunk: Chunk) -> Chunk:
+def _as_bytes(chunk: Chunk) -> bytes | bytearray | memoryview:
     if isinstance(chunk, np.ndarray):  # written as it lies in memory, little-endian and C order, no copy
-        return np.ascontiguousarray(chunk, dtype=chunk.dtype.newbyteorder("<")).reshape(-1).view(np.uint8)
+        return np.ascontiguousarray(chunk, dtype=chunk.dtype.newbyteorder("<")).reshape(-1).view(np.uint8).data
     return chunk
 
 

@@ -24,7 +24,7 @@ from .messages import _bad, _int, _Said, _short
 FORMAT, FORMAT_VERSION, SUPPORTED_VERSIONS = "glassnet", "1", ("1",)
 MAX_BYTES = 2 * 1024**3  #: default ``max_bytes`` of the loaders: bigger files are refused before being read
 MAX_HEADER_BYTES = 16 * 1024**2  #: the header (config and tensor table) may not be longer
-_DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
+_DTYPES: dict[str, np.dtype] = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 _CODES = {"float32": "F32", "float64": "F64"}
 _MAX_RANK, _MAX_DIM, _MAX_INT_DIGITS = 8, 2**40, 40
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import regularizers as reg
 from .._validation import describe
+from ..constraints import Constraint
 from ..engine.model import Sequential
 from ..errors import ModelFileError
 from ..layers import Dense, Input, Normalization
@@ -38,7 +39,7 @@ def _savable_structure(model: Sequential) -> tuple[int | None, list[Any]]:
     if not isinstance(model, Sequential):
         raise TypeError(f"Argument `model` must be a glassnet Sequential. Received: model={describe(model)}")
     shape = model.input_shape
-    features = None if shape is None else int(shape[-1])
+    features = None if shape is None or shape[-1] is None else int(shape[-1])
     if model.built != bool(features is not None and model.layers) or (
             not model.built and any(layer.built for layer in model.layers)):
         raise ValueError("Cannot save a model that is half built (some layers built, the model not). Build "
@@ -73,9 +74,9 @@ def _model_config(model: Sequential) -> tuple[dict[str, Any], list[tuple[str, np
                   "layer_rngs": model.get_rng_state()["layers"],
                   "optimizer": None}}
     tensors = [(w.path, w.value) for w in weights]
-    if not model.compiled:
-        return config, tensors
     compiled = model.get_compile_config()
+    if compiled is None:  # not compiled: architecture and weights only
+        return config, tensors
     optimizer, plan, metrics = compiled["optimizer"], compiled["regularization"], compiled["metrics"]
     for index, metric in enumerate(metrics):
         if not isinstance(metric, str):
@@ -134,16 +135,17 @@ def _declared_weights(layers: list[Any], features: int, *,
     configuration alone, so a file's tensors are checked before anything is allocated. Mirrors Dense.build,
     with its check of each constraint against its weight, and Normalization.build (whose non-trainable mean and
     variance ``trainable_only`` leaves out); the other allow-listed layers have no weights and keep the width."""
-    declared = []
+    declared: list[tuple[str, tuple[int, ...]]] = []
     for index, layer in enumerate(layers):
         if isinstance(layer, Normalization):
             if not trainable_only:
-                shape = () if layer.axis is None else (features,)
+                shape: tuple[int, ...] = () if layer.axis is None else (features,)
                 declared += [(f"{layer.name}/mean", shape), (f"{layer.name}/variance", shape)]
             continue
         if not isinstance(layer, Dense):
             continue
-        weights = [("kernel", (features, layer.units), layer.kernel_constraint)]
+        weights: list[tuple[str, tuple[int, ...], Constraint | None]] = [
+            ("kernel", (features, layer.units), layer.kernel_constraint)]
         if layer.use_bias:
             weights.append(("bias", (layer.units,), layer.bias_constraint))
         for name, shape, constraint in weights:
