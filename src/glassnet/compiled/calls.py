@@ -127,7 +127,8 @@ def like(array, value):  # pragma: no cover - replaced by the overload in compil
     raise NotImplementedError("like() runs only inside compiled code")
 
 
-@overload(like, jit_options={"cache": True})
+# numba's type stubs list no "cache" among jit_options, though numba takes it (and caches the overload).
+@overload(like, jit_options={"cache": True})  # type: ignore[typeddict-unknown-key]
 def _like(array, value):
     scalar = as_dtype(array.dtype).type
 

@@ -101,9 +101,12 @@ def _loaded_libraries() -> set[str] | None:
 
 def _address(library: ctypes.CDLL, symbol: str) -> int:
     try:
-        return int(ctypes.cast(getattr(library, symbol), ctypes.c_void_p).value)
+        address = ctypes.cast(getattr(library, symbol), ctypes.c_void_p).value
     except AttributeError:
-        raise EngineUnavailable(f"symbol {symbol} not found in {library._name}") from None
+        address = None
+    if address is None:
+        raise EngineUnavailable(f"symbol {symbol} not found in {library._name}")
+    return int(address)
 
 
 @functools.cache

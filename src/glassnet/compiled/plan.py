@@ -77,9 +77,10 @@ def _refuse(what: str) -> Unsupported:
     return Unsupported(f"The compiled engine does not compute {what}; the NumPy path trains this model.")
 
 
-def _layers(model: Any) -> tuple[list[list[int]], list[list[Any]]]:
+def _layers(model: Any) -> tuple[list[list[int]], list[Any]]:
     """Per layer: [in, units, kernel index, bias index, activation]; and the trainable weights in θ order."""
-    rows, weights = [], []
+    rows: list[list[int]] = []
+    weights: list[Any] = []
     if not model.layers:
         raise _refuse("an empty model")
     for layer in model.layers:
@@ -113,9 +114,10 @@ def _weights(weights: list[Any], model: Any, dtype: np.dtype) -> tuple[np.ndarra
         regularizer = weight.regularizer
         kind = regularizers.NONE
         if regularizer is not None:
-            kind = _REGULARIZER_TYPES.get(type(regularizer), None)
-            if kind is None:
+            found = _REGULARIZER_TYPES.get(type(regularizer))
+            if found is None:
                 raise _refuse(f"the regularizer {regularizer!r} on {weight.path}")
+            kind = found
             l1 = float(getattr(regularizer, "l1", 0.0))
             l2 = float(getattr(regularizer, "l2", 0.0))
             constants[index] = (dtype.type(l1), dtype.type(l2), dtype.type(2 * l2))

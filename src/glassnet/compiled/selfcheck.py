@@ -60,7 +60,7 @@ def compare_with_fit(make_model: Callable[[], Any], x: np.ndarray, y: np.ndarray
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype)
     names = plan_for(reference).penalties  # History's keys carry the reference's layer names
     rng = np.random.default_rng(seed)
-    problems = []
+    problems: list[str] = []
     for index in range(epochs):
         order = _order(rng, x.shape[0], shuffle)
         result = run_epoch(plan, state, model.optimizer, x, targets, order, batch_size, sample_weight=weights)

@@ -23,7 +23,7 @@ class Clock:
         self.speed = speed
         self.generation = 0  # bumped by every command, so a worker never misses one while it looks away
         self._limit = 0  # epochs a paused network may still complete
-        self._done = [0] * n  # epochs completed, per network (inf once a network has stopped)
+        self._done: list[float] = [0.0] * n  # epochs completed, per network (inf once a network has stopped)
         self._started, self._started_at = -1, 0.0  # the latest epoch index started, and when
 
     def _notify(self) -> None:
@@ -32,7 +32,7 @@ class Clock:
 
     def _frontier(self) -> int:
         finite = [d for d in self._done if math.isfinite(d)]
-        return max([self._started + 1, *finite])
+        return int(max([self._started + 1, *finite]))
 
     def play(self) -> None:
         with self.cond:

@@ -116,4 +116,4 @@ def apply_live(model: Sequential, settings: Settings, twin: str | None = None) -
     for layer, kernel_regularizer in zip(dense_layers(model), own):
         layer.kernel_regularizer = kernel_regularizer
     model.set_compile_regularization(CompileRegularization.from_arguments(shared, False, None, None))
-    model.optimizer.learning_rate = settings.learning_rate
+    model.compiled_optimizer.learning_rate = settings.learning_rate

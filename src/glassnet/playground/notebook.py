@@ -56,8 +56,8 @@ def settings_from_model(model: Any, table: Table | None) -> tuple[Settings, list
         raise ValueError(f"The playground draws at most {MAX_HIDDEN_LAYERS} hidden layers of at most {MAX_NEURONS} "
                          f"units with one activation of {list(ACTIVATIONS)}. Received: hidden layers "
                          f"{[(layer.units, layer.activation.name) for layer in hidden]}")
-    rates = [layers[layers.index(layer) + 1].rate if layers.index(layer) + 1 < len(layers) and isinstance(
-        layers[layers.index(layer) + 1], Dropout) else 0.0 for layer in hidden]
+    following = {id(layer): layers[i + 1] if i + 1 < len(layers) else None for i, layer in enumerate(layers)}
+    rates = [after.rate if isinstance(after := following[id(layer)], Dropout) else 0.0 for layer in hidden]
     values: dict[str, Any] = {"hidden": [layer.units for layer in hidden], "features": ["x1", "x2"],
                               "activation": activations.pop() if activations else "tanh", "dropout": rates,
                               "dataset": USER if table is not None else "spiral",
@@ -80,10 +80,11 @@ def settings_from_model(model: Any, table: Table | None) -> tuple[Settings, list
         kind, strength = _spec(shared, "compile(regularizer=)").split(":")
         values["regularization"], values["lambda"] = kind, strength
     settings = parse(values)
-    built = model.built and model.layers[0].kernel.shape[0] == 2
+    inputs = denses[0].kernel.shape[0] if model.built else None
+    built = inputs == 2
     if model.built and not built:
         raise ValueError(f"The playground's inputs are the 2 coordinates x1, x2. Received: a model with "
-                         f"{model.layers[0].kernel.shape[0]} inputs")
+                         f"{inputs} inputs")
     return settings, model.get_weights() if built else None
 
 

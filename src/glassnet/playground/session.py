@@ -113,8 +113,8 @@ class Session:
                 self.clock.poke()
             self.wake.set()
         elif kind == "settings":
-            preset = self.shared.presets.get(message.get("preset")) if isinstance(message.get("preset"), str) \
-                else None
+            name = message.get("preset")
+            preset = self.shared.presets.get(name) if isinstance(name, str) else None
             if self.settings is None and preset is not None:
                 self.preset, self.user = preset, preset.table or self.user
             base = self.preset.settings if self.preset and self.settings is None else self.settings
@@ -151,7 +151,8 @@ class Session:
             self.settings = settings
             for trainer in self.trainers:
                 trainer.post_live(settings)
-            self.clock.set_speed(settings.speed)
+            if self.clock is not None:
+                self.clock.set_speed(settings.speed)
             await self._send({"type": "settings", "settings": settings.to_dict(), "reset": False,
                               "conventions": self._conventions()})
             return
@@ -161,8 +162,9 @@ class Session:
         weights = self.preset.weights if self.preset else None
         if weights is not None and [w.shape for w in models[0].get_weights()] != [w.shape for w in weights]:
             weights = None  # the architecture changed: the preset's weights no longer fit
-        for model in models if weights is not None else []:
-            model.set_weights(weights)
+        if weights is not None:
+            for model in models:
+                model.set_weights(weights)
         await self.close()
         if user is not None:
             self.user, self.preset = user, None
@@ -178,22 +180,27 @@ class Session:
 
     def _conventions(self) -> dict[str, Any]:
         """The global strength in every convention (L2 only), for m training rows and batch size B."""
-        settings, output = self.settings, self.problem.output
+        settings, problem = self.settings, self.problem
+        if settings is None or problem is None:  # only asked once a network runs
+            return {}
+        output = problem.output
         table = None
         if settings.regularization == "l2":
-            table = strength_table(settings.lam, "keras", n_samples=self.problem.n_train,
+            table = strength_table(settings.lam, "keras", n_samples=problem.n_train,
                                    batch_size=settings.batch_size, loss=output.loss, n_outputs=output.units).to_dict()
-        return {"table": table, "playground_reason": playground_reason(output.loss), "m": self.problem.n_train,
+        return {"table": table, "playground_reason": playground_reason(output.loss), "m": problem.n_train,
                 "batch_size": settings.batch_size, "loss": output.loss}
 
     async def _export(self, what: str) -> None:
         if not self.trainers:
             raise ValueError("There is no network to export yet. Received: an export before any settings")
         trainer = self.trainers[0]
+        problem, user, weights = self.problem, self.user, self.initial_weights
+        if problem is None:
+            raise ValueError("There is no network to export yet. Received: an export before any settings")
         if what == "model":
             job = export.model_file
         else:
-            problem, user, weights = self.problem, self.user, self.initial_weights
 
             def job(model: Any) -> bytes:
                 return export.python_code(trainer.initial, problem, trainer.epochs, list(trainer.changes), user,
@@ -230,5 +237,6 @@ class Session:
             self.frame += 1
             self.credit -= 1
             self.shared.frames_sent += 1
-            await self._send({"type": "frame", "n": self.frame, "running": self.clock.running,
+            await self._send({"type": "frame", "n": self.frame,
+                              "running": self.clock.running if self.clock is not None else False,
                               "networks": networks})
