@@ -116,7 +116,9 @@ def test_spiral3_has_three_balanced_arms_and_noise_moves_points():
 def test_features_are_computed_from_the_raw_coordinates():
     p = np.array([[1.0, 2.0], [-3.0, 0.5]], dtype=np.float32)
     x = data.features(p, ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"))
-    sin = lambda v: np.sin(np.float32(v))  # float32 in, float32 out, as the network sees it
+    def sin(v):  # float32 in, float32 out, as the network sees it
+        return np.sin(np.float32(v))
+
     np.testing.assert_array_equal(x, np.array([[1, 2, 1, 4, 2, sin(1), sin(2)],
                                                [-3, 0.5, 9, 0.25, -1.5, sin(-3), sin(0.5)]], np.float32))
     assert x.dtype == np.float32

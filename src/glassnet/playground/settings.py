@@ -170,7 +170,8 @@ def _dropout_rate(index: int, value: Any) -> float:
     try:
         Dropout(rate)  # the library's own check: a rate in [0, 1)
     except (ValueError, TypeError) as exc:
-        raise ValueError(str(exc).replace("`rate`", f"`dropout[{index}]`").replace("rate=", f"dropout[{index}]="))
+        raise ValueError(str(exc).replace("`rate`", f"`dropout[{index}]`")
+                         .replace("rate=", f"dropout[{index}]=")) from None
     return float(rate)
 
 
