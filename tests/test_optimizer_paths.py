@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import glassnet
 from glassnet import SGD, Adagrad, Adam, AdamW, Dense, RMSprop, Sequential
 from glassnet.layers import Gradient
 
@@ -86,3 +87,23 @@ def test_step_parts_preview_the_real_step_and_change_nothing(name):
     for part, weight, start in zip(parts, state.weights, old):
         np.testing.assert_allclose(start + part.data + part.penalty + part.decay, weight.value, rtol=1e-5,
                                    atol=1e-7)
+
+
+def test_step_observers_see_each_step_before_the_update_and_the_parts_they_ask_for_are_the_real_step():
+    net = model()
+    net.compile(Adam(0.01), "mse", regularizer=glassnet.L2(0.05))
+    x = np.random.default_rng(2).normal(size=(24, 4)).astype("float32")
+    y = x[:, :1] - x[:, 1:2]
+    seen = []
+
+    def observe(state, optimizer):
+        seen.append(([w.value.copy() for w in state.weights], optimizer.step_parts(state)))
+
+    net.step_observers.append(observe)
+    net.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    assert len(seen) == 3 and net.optimizer.iterations == 3
+    after = [w.value for w in net.state.weights]
+    before, parts = seen[-1]
+    for start, part, end in zip(before, parts, after):  # the last observed step is the one that was applied
+        np.testing.assert_allclose(start + part.data + part.penalty + part.decay, end, rtol=1e-5, atol=1e-7)
+    assert any(float(np.abs(part.penalty).sum()) > 0 for part in parts)

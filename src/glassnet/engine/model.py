@@ -7,7 +7,7 @@ numbers; the step itself is written out in :mod:`glassnet.engine.step` and the f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,9 @@ class Sequential:
         self.fit_rng: np.random.Generator | None = None  # the generator of the current/last fit
         self.initial_epoch = 0  # where fit starts; BackupAndRestore moves it past restored epochs
         self.stop_training = False
+        # Called as observe(state, optimizer) in every training step, after backward, before the update
+        # (glassnet.engine.step): the layer study adds up the penalty part of each update this way.
+        self.step_observers: list[Callable[[TrainState, Any], None]] = []
         self._state: TrainState | None = None  # the training step's numbers, made by build()
         self._trainable: list[Weight] | None = None  # cached model.trainable_weights
         self._from_logits: tuple[Any, bool] | None = None  # cached loss_from_logits, keyed by what decides it

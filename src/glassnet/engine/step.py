@@ -10,6 +10,10 @@
 4. the optimizer (:meth:`glassnet.optimizers.Optimizer.apply`): total = data + penalty, clip, decoupled decay,
    update, constraints.
 
+Between 3 and 4, each of ``model.step_observers`` is called with the state and the optimizer: the gradients of
+the step are in the state's buffers and nothing has changed yet, so an observer can ask the optimizer for the
+step's parts (:meth:`~glassnet.optimizers.Optimizer.step_parts`) without changing them.
+
 With ``check_finite``, the guard (:mod:`glassnet.engine.guard`) looks for NaN/inf after steps 2 and 3, before
 any weight changes; ``fit`` also checks the weights and the optimizer's state after step 4 and restores them
 when a step is refused.
@@ -41,5 +45,7 @@ def train_step(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: n
     backward(state, model.compiled_loss, model.loss_from_logits, output, y, sample_weight)
     if check_finite:
         guard.check_gradients(state)
+    for observe in model.step_observers:  # e.g. the layer study, adding up the penalty part of every update
+        observe(state, model.compiled_optimizer)
     model.compiled_optimizer.apply(state)
     return parts, output
