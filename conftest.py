@@ -31,7 +31,8 @@ def pytest_configure(config: pytest.Config) -> None:
             f"({config.option.markexpr}) and not peers"
 
 
-def _top_level_imports(path: Path) -> set[str]:
+def _top_level_imports(path: Path, full: bool = False) -> set[str]:
+    """The packages a module imports at module level (``full``: the whole dotted module names)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     names = set()
     # Module level only (try/if blocks included): imports inside functions are lazy and may never run.
@@ -39,9 +40,9 @@ def _top_level_imports(path: Path) -> set[str]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             continue
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name if full else alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module if full else node.module.split(".")[0])
     return names
 
 
@@ -57,7 +58,16 @@ def needs_peers(path: Path) -> bool:
         except ImportError:
             return True
         return False
-    return bool(_top_level_imports(path) - CORE_PACKAGES - set(sys.stdlib_module_names))
+    if _top_level_imports(path) - CORE_PACKAGES - set(sys.stdlib_module_names):
+        return True
+    # A glassnet module it imports may need a peer itself (glassnet.compiled needs numba).
+    for module in _top_level_imports(path, full=True):
+        if module.startswith("glassnet."):
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                return True
+    return False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

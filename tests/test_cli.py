@@ -171,6 +171,7 @@ def test_a_single_row_class_gets_a_clear_decision(capsys, tmp_path):
     assert code == 0 and "(--validation-split 0: no hold-out)" in out, err
 
 
+@pytest.mark.peers  # a YAML config (PyYAML)
 def test_config_file_and_lecture_convention(capsys, data_file, tmp_path):
     config = tmp_path / "run.toml"
     config.write_text('layers = "8"\nepochs = 3\nl2 = 0.7\nconvention = "lecture"\nseed = 3\n')
@@ -239,6 +240,7 @@ def test_npz_and_npy_files_train_and_predict(capsys, tmp_path):
     assert code == 0 and "explaining 200 rows" in out, err
 
 
+@pytest.mark.peers  # the sweep runs on joblib and draws with matplotlib
 def test_sweep_writes_results_and_a_report(capsys, data_file, tmp_path):
     out_dir = tmp_path / "sweep"
     code, out, err = run(capsys, "sweep", "--data", data_file, "--target", "label", "--layers", "8", "--epochs", "5",

@@ -59,6 +59,7 @@ def alias_bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.peers  # YAML configs (PyYAML)
 def test_yaml_alias_bomb_in_the_config(capsys, tmp_path, table, outcome):
     config = tmp_path / "bomb.yaml"
     config.write_text(alias_bomb())
@@ -94,8 +95,10 @@ def test_lambda_grids_are_bounded(capsys, table, outcome, lambdas):
     ("epochs = 2.9\n", "c.toml", "epochs must be an integer from 1 to 1,000,000; got 2.9"),
     ("batch_size = true\n", "c.toml", "batch_size must be an integer from 1 to 2,147,483,647; got True"),
     ("standardize = 1\n", "c.toml", "standardize must be true or false; got 1"),
-    ("- 1\n- 2\n", "c.yaml", "must hold key = value settings; got [1, 2]"),
-    ("seed: !!python/object/apply:os.system ['true']\n", "c.yaml", "could not determine a constructor for the tag"),
+    pytest.param("- 1\n- 2\n", "c.yaml", "must hold key = value settings; got [1, 2]",
+                 marks=pytest.mark.peers),  # YAML configs need PyYAML
+    pytest.param("seed: !!python/object/apply:os.system ['true']\n", "c.yaml",
+                 "could not determine a constructor for the tag", marks=pytest.mark.peers),
     ("x" * 70_000, "c.toml", "has 70,000 bytes; a config file may have at most 65,536"),
     ("[[[[" * 1000, "c.toml", "is not valid"),
 ])
@@ -145,6 +148,7 @@ def test_csv_files_past_the_bounds(capsys, tmp_path, outcome, blob, message):
     outcome("refused cleanly")
 
 
+@pytest.mark.peers  # Parquet (pyarrow)
 def test_parquet_with_an_absurd_footer(capsys, tmp_path, outcome):
     path = tmp_path / "absurd.parquet"
     path.write_bytes(b"PAR1" + bytes(16) + struct.pack("<I", 2**31 - 1) + b"PAR1")
