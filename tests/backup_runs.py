@@ -10,13 +10,14 @@ and the best weights, and ModelCheckpoint's best value, to end the same way.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from glassnet import Adam, BackupAndRestore, Dense, Dropout, EarlyStopping, ModelCheckpoint, Sequential
+from glassnet import Adam, BackupAndRestore, Dense, Dropout, EarlyStopping, ModelCheckpoint, ModelFileError, Sequential
 from glassnet.callbacks import Callback
 
 EPOCHS = 30
@@ -59,13 +60,28 @@ class Crash(Callback):
 
 @dataclass
 class Run:
-    """One fit of the command in ``folder`` (ModelCheckpoint's files in ``folder/files``)."""
+    """The command in ``folder`` (ModelCheckpoint's files in ``folder/files``), before or after :meth:`fit`."""
 
+    folder: Path
     model: Sequential
     stopping: EarlyStopping
     best: ModelCheckpoint
-    files: Path
     history: Any = None
+
+    @property
+    def files(self) -> Path:
+        return self.folder / "files"
+
+    def fit(self, backup: str | None = "backup", extra: tuple[Callback, ...] = (), **backup_options: Any) -> Run:
+        """Fit; ``backup`` is the BackupAndRestore folder under ``folder`` (None: no backup)."""
+        x, y = data()
+        every = ModelCheckpoint(self.files / "e{epoch:02d}-{val_loss:.4f}.glassnet")
+        callbacks = [self.stopping, self.best, every, *extra]
+        if backup is not None:  # first in the list: it still runs last
+            callbacks.insert(0, BackupAndRestore(self.folder / backup, **backup_options))
+        self.history = self.model.fit(x, y, epochs=EPOCHS, batch_size=16, seed=5, verbose=0,
+                                      validation_split=0.25, callbacks=callbacks)
+        return self
 
     def outcome(self) -> tuple[list[np.ndarray], tuple, float, dict[str, bytes]]:
         """Final weights, EarlyStopping's decisions, ModelCheckpoint's best value, and its files' bytes."""
@@ -73,22 +89,26 @@ class Run:
         files = {p.name: p.read_bytes() for p in sorted(self.files.iterdir())} if self.files.exists() else {}
         return self.model.get_weights(), (s.stopped_epoch, s.best_epoch, s.best, s.wait), self.best.best, files
 
+    def untouched_state(self) -> tuple:
+        """What a refused resume must leave as it was: weights, optimizer, generators, first epoch, callbacks'
+        state (as their on_train_begin sets it). Call on a built model, before and after the fit."""
+        s, optimizer = self.stopping, self.model.optimizer
+        return ([w.tobytes() for w in self.model.get_weights()], optimizer.iterations, len(optimizer.slots),
+                str(self.model._rng.bit_generator.state), self.model.initial_epoch,
+                (getattr(s, "wait", 0), getattr(s, "best", math.inf), getattr(s, "best_epoch", 0),
+                 getattr(s, "stopped_epoch", 0), getattr(s, "best_weights", None)), self.best.best)
+
+
+def start(folder: Path, stopping_class: type = EarlyStopping, checkpoint_class: type = ModelCheckpoint) -> Run:
+    return Run(folder, fresh_model(), stopping_class(patience=3, restore_best_weights=True),
+               checkpoint_class(folder / "files" / "best.glassnet", save_best_only=True))
+
 
 def fit(folder: Path, backup: str | None = "backup", extra: tuple[Callback, ...] = (),
         stopping_class: type = EarlyStopping, checkpoint_class: type = ModelCheckpoint,
         **backup_options: Any) -> Run:
-    """Fit the command; ``backup`` is the BackupAndRestore folder under ``folder`` (None: no backup)."""
-    x, y = data()
-    files = folder / "files"
-    run = Run(fresh_model(), stopping_class(patience=3, restore_best_weights=True),
-              checkpoint_class(files / "best.glassnet", save_best_only=True), files)
-    every = ModelCheckpoint(files / "e{epoch:02d}-{val_loss:.4f}.glassnet")
-    callbacks = [run.stopping, run.best, every, *extra]
-    if backup is not None:
-        callbacks.insert(0, BackupAndRestore(folder / backup, **backup_options))  # first: it still runs last
-    run.history = run.model.fit(x, y, epochs=EPOCHS, batch_size=16, seed=5, verbose=0, validation_split=0.25,
-                                callbacks=callbacks)
-    return run
+    """Fit the command in ``folder``; see :meth:`Run.fit`."""
+    return start(folder, stopping_class, checkpoint_class).fit(backup, extra, **backup_options)
 
 
 def assert_same_outcome(mine: Run, reference: Run) -> None:
@@ -103,7 +123,7 @@ def assert_same_outcome(mine: Run, reference: Run) -> None:
 
 
 def tree(folder: Path) -> dict[str, bytes | None]:
-    """Every path under ``folder`` (links as their target text, folders as None) with its bytes."""
+    """Every path under ``folder`` with its bytes (links as their target, folders as None, FIFOs as b'fifo')."""
     found: dict[str, bytes | None] = {}
     for path in sorted(folder.rglob("*")):
         key = str(path.relative_to(folder))
@@ -112,5 +132,36 @@ def tree(folder: Path) -> dict[str, bytes | None]:
         elif path.is_dir():
             found[key] = None
         else:
-            found[key] = path.read_bytes()
+            found[key] = path.read_bytes() if path.is_file() else b"fifo"
     return found
+
+
+def attempt(work: Path, **run_options: Any) -> ModelFileError | None:
+    """Run the command on the backup in ``work/run/backup`` (``work/outside`` beside it). Either it is refused —
+    the ModelFileError is returned, and the model, the optimizer, the generators, the callbacks' states and
+    every file under ``work`` are as before — or it is accepted and trains to the end, leaving nothing of
+    BackupAndRestore's and nothing outside changed. Anything else fails an assertion or escapes."""
+    before = tree(work)
+    run = start(work / "run", **run_options)
+    run.model.build((None, 4))
+    untouched = run.untouched_state()
+    try:
+        run.fit()
+    except ModelFileError as error:
+        run.stopping.on_train_begin()  # what EarlyStopping itself resets at every fit (nothing of the backup)
+        assert run.untouched_state() == untouched, "a refused backup changed the model or a callback"
+        assert run.model.fit_rng.bit_generator.state == np.random.default_rng(5).bit_generator.state
+        assert tree(work) == before, "a refused backup changed a file"
+        return error
+    outside = {key: value for key, value in before.items() if key.startswith("outside")}
+    assert {key: value for key, value in tree(work).items() if key.startswith("outside")} == outside
+    assert not (work / "run" / "backup").exists()
+    return None
+
+
+class ForgetfulStopping(EarlyStopping):
+    state_spec: dict[str, str] = {}  # what EarlyStopping was before issue 10: its state is not backed up
+
+
+class ForgetfulCheckpoint(ModelCheckpoint):
+    state_spec: dict[str, str] = {}

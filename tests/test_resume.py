@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import BackupAndRestore, Dense, Dropout, EarlyStopping, ModelCheckpoint, Sequential
+from glassnet import BackupAndRestore, Dense, Dropout, ModelCheckpoint, Sequential
 from glassnet.backup_folder import locked
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib puts no test folder on the path
@@ -50,6 +51,7 @@ JOB = textwrap.dedent("""
     print("done")
 """)
 EPOCHS = 40
+SAVING_TEMP = re.compile(r"\.best\.glassnet\.[0-9a-f]+\.tmp")
 
 
 def _run(tmp: Path, backup: str, kill_after: float | None = None) -> int | None:
@@ -84,7 +86,7 @@ def test_sigkill_at_random_moments_then_resume_is_bitwise_equal(tmp_path):
     assert decisions.startswith("(") and not decisions.startswith("(0,")  # EarlyStopping did stop the run early
 
     rng = np.random.default_rng(12345)
-    trials, kills = 2, 0
+    trials, kills, saving_temps = 2, 0, 0
     for trial in range(trials):
         work = tmp_path / f"trial{trial}"
         work.mkdir()
@@ -101,10 +103,14 @@ def test_sigkill_at_random_moments_then_resume_is_bitwise_equal(tmp_path):
             np.testing.assert_array_equal(a, b)
         assert mine[1:] == (decisions, best_file)
         assert not Path(backup).exists()  # deleted on completion
-        assert sorted(p.name for p in (work / "out").iterdir()) == sorted(
-            p.name for p in (reference_dir / "out").iterdir())  # no stray files
+        # No stray files. A kill inside ModelCheckpoint's save leaves saving's temporary file (removed by the
+        # stale-temp cleanup of glassnet.saving, not by BackupAndRestore): those are counted apart.
+        left = {p.name for p in (work / "out").iterdir()} - {p.name for p in (reference_dir / "out").iterdir()}
+        assert all(SAVING_TEMP.fullmatch(name) for name in left), left
+        saving_temps += len(left)
     assert kills >= trials  # the kills really interrupted training
-    print(f"\n{trials} trials, {kills} SIGKILLs, every resumed run bitwise equal to the uninterrupted one")
+    print(f"\n{trials} trials, {kills} SIGKILLs, every resumed run bitwise equal to the uninterrupted one "
+          f"({saving_temps} temporary files of killed saves left for saving's cleanup)")
 
 
 def test_backup_survives_an_exception_and_resumes_in_process(tmp_path):
@@ -186,18 +192,10 @@ def test_resumed_callbacks_decide_as_the_uninterrupted_run(tmp_path, reference, 
         assert not (folder / "backup").exists()
 
 
-class ForgetfulStopping(EarlyStopping):
-    state_spec = {}  # what EarlyStopping was before issue 10: its state is not backed up
-
-
-class ForgetfulCheckpoint(ModelCheckpoint):
-    state_spec = {}
-
-
 @pytest.mark.parametrize("forgetful", ["stopping_class", "checkpoint_class"])
 def test_without_the_callback_state_the_resumed_outcome_differs(tmp_path, reference, forgetful):
     """The control: the test above can fail. A callback whose state is not backed up decides differently."""
-    kind = ForgetfulStopping if forgetful == "stopping_class" else ForgetfulCheckpoint
+    kind = backup_runs.ForgetfulStopping if forgetful == "stopping_class" else backup_runs.ForgetfulCheckpoint
     with pytest.raises(KeyboardInterrupt):
         backup_runs.fit(tmp_path, extra=(backup_runs.Crash("on_epoch_end", 13),), **{forgetful: kind})
     resumed = backup_runs.fit(tmp_path, **{forgetful: kind})

@@ -136,7 +136,7 @@ class ModelCheckpoint(Callback):
 
     @property
     def state_key(self) -> str:
-        return f"ModelCheckpoint(filepath={self.filepath!r}, monitor={self.monitor!r}, mode={self.mode!r})"
+        return f"ModelCheckpoint(monitor={self.monitor!r}, mode={self.mode!r})"  # not the path: folders move
 
     def _improved(self, current: float) -> bool:
         return current < self.best if self.mode == "min" else current > self.best
