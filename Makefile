@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip
 WHEELS := $(wildcard /opt/wheels)
 PIPFLAGS := --disable-pip-version-check --quiet $(if $(WHEELS),--find-links $(WHEELS))
 
-.PHONY: test demo bench fuzz clean
+.PHONY: test demo bench fuzz stress clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,16 @@ bench: $(VENV)/.test-installed
 	$(PY) benchmarks/bench_history_split.py --docs
 	$(PY) benchmarks/bench_memory.py --docs
 
-# The long fuzz of the model-file loader: 10,000 mutated files, nothing but ModelFileError may escape.
+# The long fuzzes: the model-file loader on 10,000 mutated files (nothing but ModelFileError may escape) and
+# BackupAndRestore on 2,000 mutated backup folders (refused with nothing changed, or resumed).
 fuzz: $(VENV)/.test-installed
 	$(PY) fuzz/fuzz_loader.py --examples 10000
+	$(PY) fuzz/fuzz_backups.py --examples 2000
+
+# Kill-and-resume: 120+ SIGKILL/SIGINT at random moments of fit (BackupAndRestore, ModelCheckpoint,
+# EarlyStopping) and of save; every resumed run byte for byte the uninterrupted one, no stray file (~2 min).
+stress: $(VENV)/.test-installed
+	$(PY) stress/stress_resume.py --interruptions 120
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -9,13 +9,17 @@ callback state, e.g. EarlyStopping's best weights) and then the pointer ``latest
      "fit_rng": {PCG64 state},                   fit's shuffling and dropout generator
      "callbacks": [{"key": "EarlyStopping(monitor='val_loss', mode='min')",
                     "state": {"wait": 1, "best": 0.41, "best_epoch": 2, "stopped_epoch": 0,
-                              "best_weights": true}}, ...]}   one entry per callback with a state_spec
+                              "best_weights": true}}, ...],   one entry per callback with a state_spec
+     "sha256": {"model.glassnet": "<64 hex digits>", "callback-0-best_weights.glassnet": ...}}
 
 A number that is not finite is written as the string ``"inf"``, ``"-inf"`` or ``"nan"``; a ``weights?`` state
-is ``true`` when its arrays are in ``epoch-<k>/callback-<i>-<name>.glassnet``.
+is ``true`` when its arrays are in ``epoch-<k>/callback-<i>-<name>.glassnet``. ``sha256`` holds the digest of
+every file of the epoch's folder, so a file changed after it was written (a flipped bit in a weight is still a
+valid file) is refused too.
 
 Restoring is all-or-nothing. :func:`read_backup` checks everything before anything changes — the pointer's schema
-(:class:`~glassnet.errors.ModelFileError` naming the file), its folder, the model file (read with a size bound
+(:class:`~glassnet.errors.ModelFileError` naming the file), its folder, the files' digests, the model file (read
+with a size bound
 computed from the running model, so whatever BackupAndRestore wrote it can read, and nothing bigger), that the
 backup was made by the same architecture, optimizer and loss, the generator state, and each callback's state
 against the callback's ``state_spec``. Only then does :func:`apply` put it all in place, which cannot fail.
@@ -23,9 +27,11 @@ against the callback's ``state_spec``. Only then does :func:`apply` put it all i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +52,7 @@ FORMAT, FORMAT_VERSION = "glassnet-backup", 1
 MAX_POINTER_BYTES = 1024**2  #: latest.json holds a few numbers per callback: larger ones are refused unread
 STATE_KINDS = ("count", "epoch", "number", "weights?")  #: the kinds a callback's ``state_spec`` may declare
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 # --- writing -------------------------------------------------------------------------------------------------
@@ -54,25 +61,26 @@ def _encode_number(value: Any) -> float | str:
     return value if math.isfinite(value) else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
 
 
-def _write_arrays(path: Path, model: Any, arrays: list[np.ndarray]) -> None:
-    """A weights file of ``arrays`` under the model's weight paths (``model.load_weights`` reads it too)."""
-    paths = [w.path for w in model.weights]
-    _write_atomically(path, _encode_file("weights", {"weights": paths}, list(zip(paths, arrays))))
+def _write(path: Path, blob: bytes, digests: dict[str, str]) -> None:
+    _write_atomically(path, blob)
+    digests[path.name] = hashlib.sha256(blob).hexdigest()
 
 
 def write_backup(folder: Path, model: Any, callbacks: list[Any], epoch: int) -> None:
     """Write the backup after ``epoch`` into the new, empty ``folder/epoch-<epoch>`` (which must exist), then
     replace the pointer atomically. Killed at any moment, the old pointer and its folder stay intact."""
-    target = folder / epoch_folder(epoch)
-    model.save(target / MODEL)
+    target, digests = folder / epoch_folder(epoch), {}
+    _write(target / MODEL, _encode_file("model", *_model_config(model)), digests)  # what model.save writes
+    paths = [w.path for w in model.weights]
     entries = []
     for index, callback in enumerate(callbacks):
         state, encoded = callback.get_state(), {}
         for name, kind in callback.state_spec.items():
             value = state[name]
             if kind == "weights?":
-                if value is not None:
-                    _write_arrays(target / callback_file(index, name), model, value)
+                if value is not None:  # a weights file: model.load_weights reads it too
+                    _write(target / callback_file(index, name),
+                           _encode_file("weights", {"weights": paths}, list(zip(paths, value))), digests)
                 encoded[name] = value is not None
             else:
                 encoded[name] = _encode_number(value) if kind == "number" else int(value)
@@ -83,7 +91,7 @@ def write_backup(folder: Path, model: Any, callbacks: list[Any], epoch: int) -> 
                              "Received: a symbolic link")
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "epoch": epoch, "folder": target.name,
                "stopped": bool(model.stop_training), "fit_rng": model.fit_rng.bit_generator.state,
-               "callbacks": entries}
+               "callbacks": entries, "sha256": digests}
     _write_atomically(pointer, json.dumps(payload, allow_nan=False).encode("utf-8"))
 
 
@@ -117,8 +125,8 @@ def _decode_state(kind: str, value: Any, where: str, epoch: int) -> Any:
 
 
 def _decode_pointer(data: Any, epochs: int, callbacks: list[Any]) -> tuple[int, bool, dict[str, Any], list]:
-    data = _keys(data, {"format", "format_version", "epoch", "folder", "stopped", "fit_rng", "callbacks"},
-                 "the pointer")
+    data = _keys(data, {"format", "format_version", "epoch", "folder", "stopped", "fit_rng", "callbacks",
+                        "sha256"}, "the pointer")
     if data["format"] != FORMAT:
         _bad("format", f"{FORMAT!r} (this is not a glassnet backup pointer)", data["format"])
     if data["format_version"] != FORMAT_VERSION or isinstance(data["format_version"], bool):
@@ -148,7 +156,13 @@ def _decode_pointer(data: Any, epochs: int, callbacks: list[Any]) -> tuple[int, 
         state = _keys(entry["state"], set(callback.state_spec), f"{where}.state")
         states.append({name: _decode_state(kind, state[name], f"{where}.state.{name}", epoch)
                        for name, kind in callback.state_spec.items()})
-    return epoch, data["stopped"], fit_rng, states
+    files = [MODEL] + [callback_file(i, name) for i, (callback, state) in enumerate(zip(callbacks, states))
+                       for name, kind in callback.state_spec.items() if kind == "weights?" and state[name]]
+    digests = _keys(data["sha256"], set(files), "sha256")
+    for name in files:
+        if not isinstance(digests[name], str) or not _HEX64.fullmatch(digests[name]):
+            _bad(f"sha256.{name}", "64 hexadecimal digits", digests[name])
+    return epoch, data["stopped"], fit_rng, states, digests
 
 
 def _size_bound(model: Any, copies: int) -> int:
@@ -197,10 +211,22 @@ def _read_pointer(path: Path) -> Any:
         return _json(blob.decode("utf-8"), "The backup pointer")
 
 
-def _require_file(path: Path) -> None:
+def _check_file(path: Path, digest: str, max_bytes: int) -> None:
+    """``path`` exists, holds at most ``max_bytes`` bytes and has the SHA-256 the pointer recorded."""
     if not path.is_file():  # the folder was scanned: what exists there is a regular file
         raise ModelFileError(f"Cannot load {str(path)!r}: the backup pointer names it, so it must exist. "
                              "Received: no such file")
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise ModelFileError(f"Cannot load {str(path)!r}: a backup of this model is at most {max_bytes} bytes. "
+                                 f"Received: {size} bytes")
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            hasher.update(chunk)
+    if hasher.hexdigest() != digest:
+        raise ModelFileError(f"Cannot load {str(path)!r}: its SHA-256 must be the one latest.json recorded when it "
+                             f"was written, {digest} (the file changed since). Received: {hasher.hexdigest()}")
 
 
 def read_backup(folder: Path, found: Contents, model: Any, callbacks: list[Any], epochs: int) -> Backup:
@@ -209,13 +235,13 @@ def read_backup(folder: Path, found: Contents, model: Any, callbacks: list[Any],
     pointer = folder / POINTER
     data = _read_pointer(pointer)
     with _file_errors(str(pointer)):
-        epoch, stopped, fit_rng, states = _decode_pointer(data, epochs, callbacks)
+        epoch, stopped, fit_rng, states, digests = _decode_pointer(data, epochs, callbacks)
         target = found.epochs.get(epoch)
         if target is None or os.path.realpath(target) != os.path.join(os.path.realpath(folder), target.name):
             _bad("folder", f"an existing folder inside {str(folder)!r}", epoch_folder(epoch))
-    source = target / MODEL
-    _require_file(source)
-    saved = load_model(source, max_bytes=_size_bound(model, 1 + len(model.optimizer.init_slots(np.zeros(0)))))
+    source, bound = target / MODEL, _size_bound(model, 1 + len(model.optimizer.init_slots(np.zeros(0))))
+    _check_file(source, digests[MODEL], bound)
+    saved = load_model(source, max_bytes=bound)
     with _file_errors(str(source)):
         difference = _first_difference(_signature(model), _signature(saved), "model")
         if difference:
@@ -227,8 +253,9 @@ def read_backup(folder: Path, found: Contents, model: Any, callbacks: list[Any],
             if kind == "weights?":
                 arrays = None
                 if state[name]:
-                    _require_file(target / callback_file(index, name))
-                    load_weights(saved, target / callback_file(index, name), max_bytes=_size_bound(model, 1))
+                    path, bound = target / callback_file(index, name), _size_bound(model, 1)
+                    _check_file(path, digests[path.name], bound)
+                    load_weights(saved, path, max_bytes=bound)
                     arrays = saved.get_weights()
                 state[name] = arrays
     return Backup(epoch, stopped, fit_rng, saved, weights, states)
