@@ -38,8 +38,6 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 import backup_runs  # noqa: E402 - the training command and the property, shared with the tests
 from fuzz_loader import Hang, bit_flips, cuts_and_inserts, mutate_tree, random_text, reason  # noqa: E402
 
-from glassnet import ModelFileError  # noqa: E402
-
 EPOCH = "epoch-11"
 OWN_FILES = ["latest.json", f"{EPOCH}/model.glassnet", f"{EPOCH}/callback-0-best_weights.glassnet"]
 HOSTILE_FOLDERS = ["../epoch-11", "../../outside/backup-copy/epoch-11", "/", "/etc", "/tmp", ".", "..", "",

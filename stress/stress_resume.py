@@ -10,12 +10,12 @@ Two jobs, each a fresh Python process, so a resumed run starts from what is on d
   model and a line with EarlyStopping's and ModelCheckpoint's decisions. Each trial interrupts it 1-3 times, then
   runs it to the end; the outcome — the final model file, every ModelCheckpoint file, the decisions — must be
   byte for byte that of an uninterrupted run, and the trial's folder must hold exactly the files that run left.
-- **save**: ``model.save`` of a 64-256-256-1 model (1 MB with Adam's slots) 30 times over a file that holds an
+- **save**: ``model.save`` of a 64-256-256-1 model (1 MB with Adam's slots) 100 times over a file that holds an
   older model. After each interruption the file must be the old model or the new one, whole; after the run
   completes, the new one; and no temporary file may be left.
 
-Interruptions land uniformly in each job's run time (measured first), so some hit ``model.save`` or the
-backup's writes; those that left a temporary file behind are counted as "inside a write" (the next write
+Interruptions land uniformly in each job's run time after Python and glassnet are imported (both measured
+first), so some hit ``model.save`` or the backup's writes; those that left a temporary file behind are counted as "inside a write" (the next write
 cleans it up, or the check for stray files fails). Prints one line per 20 interruptions and a summary; exits
 with 1 on any difference or stray file.
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -65,7 +66,7 @@ SAVE_JOB = textwrap.dedent("""
     model.compile("adam", "mse")
     model.build((None, 64))
     model.optimizer.build(model.trainable_weights, model.flat_parameters())
-    for _ in range(30):
+    for _ in range(100):
         model.save(sys.argv[1])
     print("done")
 """)
@@ -104,6 +105,11 @@ def interrupt(script: Path, argument: Path, after: float, sig: signal.Signals) -
     return interrupted
 
 
+#: A temporary file of glassnet.saving's atomic write (``.<name>.<16 hex digits>.tmp``) outside the backup folder:
+#: a killed ModelCheckpoint or model.save left it; saving's stale-temporary cleanup is what removes it.
+SAVING_TEMP = re.compile(r"(?!backup/)(.*/)?\.[^/]+\.[0-9a-f]{16}\.tmp")
+
+
 def stray(folder: Path, expected: set[str]) -> list[str]:
     return sorted(set(listing(folder)) - expected)
 
@@ -119,6 +125,9 @@ class Stress:
 
     # --- the references -------------------------------------------------------------------------------------
     def references(self) -> None:
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import glassnet"], check=True)
+        self.import_seconds = time.perf_counter() - began
         reference = self.root / "reference"
         self.fit_seconds = complete(self.fit_job, reference)
         self.fit_reference = listing(reference)
@@ -153,14 +162,12 @@ class Stress:
         folder = self.root / f"fit-{index}"
         for _ in range(self.rng.randint(1, 3)):
             sig = self._signal()
-            if interrupt(self.fit_job, folder, self.rng.uniform(0.05, self.fit_seconds), sig):
+            if interrupt(self.fit_job, folder, self.rng.uniform(self.import_seconds, self.fit_seconds), sig):
                 self._note(sig, folder)
         complete(self.fit_job, folder)
         self.counts["fit trials"] += 1
         found = listing(folder)
-        extra = stray(folder, set(self.fit_reference))
-        if extra:
-            self.failures.append(f"fit trial {index}: stray files {extra}")
+        self._strays(f"fit trial {index}", stray(folder, set(self.fit_reference)))
         differ = sorted(name for name, data in self.fit_reference.items() if found.get(name, b"missing") != data)
         if differ:
             self.failures.append(f"fit trial {index}: differs from the uninterrupted run in {differ}")
@@ -172,7 +179,7 @@ class Stress:
         target.write_bytes(self.old_model)
         for _ in range(self.rng.randint(1, 3)):
             sig = self._signal()
-            if interrupt(self.save_job, target, self.rng.uniform(0.05, self.save_seconds), sig):
+            if interrupt(self.save_job, target, self.rng.uniform(self.import_seconds, self.save_seconds), sig):
                 self._note(sig, folder)
                 if target.read_bytes() not in (self.old_model, self.new_model):
                     self.failures.append(f"save trial {index}: after {sig.name} the file is neither model")
@@ -180,9 +187,14 @@ class Stress:
         self.counts["save trials"] += 1
         if target.read_bytes() != self.new_model:
             self.failures.append(f"save trial {index}: the completed save differs")
-        extra = stray(folder, {"model.glassnet"})
+        self._strays(f"save trial {index}", stray(folder, {"model.glassnet"}))
+
+    def _strays(self, trial: str, extra: list[str]) -> None:
+        saving = [name for name in extra if SAVING_TEMP.fullmatch(name)]
+        self.counts["saving temporaries left"] += len(saving)
+        self.counts["other stray files"] += len(extra) - len(saving)
         if extra:
-            self.failures.append(f"save trial {index}: stray files {extra}")
+            self.failures.append(f"{trial}: stray files {extra}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         stress = Stress(root, args.seed)
         stress.references()
         print(f"kill-and-resume stress: the fit job takes {stress.fit_seconds:.2f} s, the save job "
-              f"{stress.save_seconds:.2f} s uninterrupted; EarlyStopping/ModelCheckpoint decisions "
+              f"{stress.save_seconds:.2f} s uninterrupted ({stress.import_seconds:.2f} s of it importing); EarlyStopping/ModelCheckpoint decisions "
               f"{stress.fit_decisions}", flush=True)
         trial = 0
         while stress.counts["interruptions"] < args.interruptions:
@@ -212,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{counts['SIGINT']} SIGINT; {counts['inside a write']} inside a write) in {counts['fit trials']} fit "
           f"and {counts['save trials']} save trials, {time.perf_counter() - began:.0f} s: "
           + ("every resumed run byte for byte equal to the uninterrupted one, no stray file" if not stress.failures
-             else f"{len(stress.failures)} FAILURES"))
+             else f"{len(stress.failures)} FAILURES ({counts['saving temporaries left']} temporary files of killed "
+                  f"saves left beside ModelCheckpoint's or save's target, {counts['other stray files']} other stray "
+                  "files)"))
     for failure in stress.failures[:20]:
         print("  " + failure)
     return 1 if stress.failures else 0

@@ -21,12 +21,10 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import glassnet
 from glassnet import Adam, Dense, Dropout, Sequential
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib puts no test folder on the path

@@ -45,6 +45,21 @@ class BackupAndRestore(Callback):
     delete_checkpoint : bool
         Delete the backup once training completes (Keras's default, True). With False, the last backup stays,
         and the same command run again does not train further (it restores the final state and ends).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from glassnet import Sequential, Dense, BackupAndRestore
+    >>> x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    >>> y = (x[:, 0] > 0).astype("float32")
+    >>> model = Sequential([Dense(1, "sigmoid")], seed=0)
+    >>> model.compile("adam", "binary_crossentropy")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     backup = os.path.join(folder, "backup")
+    ...     history = model.fit(x, y, epochs=3, verbose=0, seed=1, callbacks=[BackupAndRestore(backup)])
+    ...     os.path.exists(backup)   # training completed: the backup is gone (a killed run would keep it)
+    False
     """
 
     runs_last = True
