@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from glassnet import Adam, Dense, Dropout, Sequential
+from glassnet import Adam, BackupAndRestore, Dense, Dropout, ModelFileError, Sequential
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib puts no test folder on the path
 import backup_runs  # noqa: E402 - the training command shared with test_resume and the fuzz
@@ -281,6 +281,37 @@ def test_a_file_changed_since_it_was_written_is_refused(work, outcome, what, cha
     change(work)
     assert_refused(work, match)
     outcome("refused cleanly")
+
+
+class LinkThePointerOutside(backup_runs.Callback):
+    """Replace latest.json by a link to a file outside, at the end of an epoch, before the backup moves it."""
+
+    def __init__(self, target: Path):
+        super().__init__()
+        self.target = target
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 12:
+            pointer = self.target.parent.parent / "run" / "backup" / POINTER
+            pointer.unlink()
+            pointer.symlink_to(self.target)
+
+
+def test_a_pointer_turned_into_a_link_during_training_is_not_written_through(work, outcome):
+    target = work / "outside" / "canary.txt"
+    with pytest.raises(ModelFileError, match=r"Cannot write the backup pointer '.*latest.json': it must be a "
+                                             r"regular file. Received: a symbolic link"):
+        backup_runs.start(work / "run").fit(extra=(LinkThePointerOutside(target),))
+    assert target.read_text() == "must survive"
+    outcome("refused cleanly")
+
+
+def test_backup_dir_must_be_a_path(outcome):
+    with pytest.raises(TypeError, match=r"`backup_dir` must be a folder path. Received: backup_dir=3"):
+        BackupAndRestore(3)
+    with pytest.raises(TypeError, match=r"`backup_dir` must be a folder path. Received: backup_dir=''"):
+        BackupAndRestore("")
+    outcome("refused cleanly", count=2)
 
 
 # --- recovered: the leftovers of killed runs -------------------------------------------------------------------
