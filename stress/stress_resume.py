@@ -15,7 +15,8 @@ Two jobs, each a fresh Python process, so a resumed run starts from what is on d
   completes, the new one; and no temporary file may be left.
 
 Interruptions land uniformly in each job's run time after Python and glassnet are imported (both measured
-first), so some hit ``model.save`` or the backup's writes; those that left a temporary file behind are counted as "inside a write" (the next write
+first, the run time again whenever a job ends before its signal), so some hit ``model.save`` or the backup's
+writes; those that left a temporary file behind are counted as "inside a write" (the next write
 cleans it up, or the check for stray files fails). Prints one line per 20 interruptions and a summary; exits
 with 1 on any difference or stray file.
 """
@@ -92,17 +93,18 @@ def complete(script: Path, argument: Path) -> float:
     return time.perf_counter() - began
 
 
-def interrupt(script: Path, argument: Path, after: float, sig: signal.Signals) -> bool:
-    """Start the job, send ``sig`` after ``after`` seconds; True if that interrupted it."""
+def interrupt(script: Path, argument: Path, after: float, sig: signal.Signals) -> float | None:
+    """Start the job, send ``sig`` after ``after`` seconds. None if that interrupted it, else (it had ended) its
+    run time."""
+    began = time.perf_counter()
     process = start(script, argument)
     time.sleep(after)
-    interrupted = process.poll() is None
-    if interrupted:
+    running = process.poll() is None
+    if running:
         process.send_signal(sig)
     out, _ = process.communicate(timeout=120)
-    if interrupted and process.returncode == 0 and b"done" in out:
-        return False  # it finished between the poll and the signal
-    return interrupted
+    ended = process.returncode == 0 and b"done" in out  # perhaps between the poll and the signal
+    return time.perf_counter() - began if ended else None
 
 
 #: A temporary file of glassnet.saving's atomic write (``.<name>.<16 hex digits>.tmp``) outside the backup folder:
@@ -161,10 +163,16 @@ class Stress:
     def fit_trial(self, index: int) -> None:
         folder = self.root / f"fit-{index}"
         for _ in range(self.rng.randint(1, 3)):
-            sig = self._signal()
-            if interrupt(self.fit_job, folder, self.rng.uniform(self.import_seconds, self.fit_seconds), sig):
+            sig, from_scratch = self._signal(), not (folder / "backup").exists()
+            ended = interrupt(self.fit_job, folder, self.rng.uniform(self.import_seconds, self.fit_seconds), sig)
+            if ended is None:
                 self._note(sig, folder)
-        complete(self.fit_job, folder)
+            elif from_scratch:  # a whole run, uninterrupted: the machine's pace now (other loads come and go)
+                self.fit_seconds = ended
+        from_scratch = not (folder / "backup").exists()
+        seconds = complete(self.fit_job, folder)
+        if from_scratch:
+            self.fit_seconds = seconds
         self.counts["fit trials"] += 1
         found = listing(folder)
         self._strays(f"fit trial {index}", stray(folder, set(self.fit_reference)))
@@ -179,11 +187,14 @@ class Stress:
         target.write_bytes(self.old_model)
         for _ in range(self.rng.randint(1, 3)):
             sig = self._signal()
-            if interrupt(self.save_job, target, self.rng.uniform(self.import_seconds, self.save_seconds), sig):
+            ended = interrupt(self.save_job, target, self.rng.uniform(self.import_seconds, self.save_seconds), sig)
+            if ended is not None:
+                self.save_seconds = ended
+            else:
                 self._note(sig, folder)
                 if target.read_bytes() not in (self.old_model, self.new_model):
                     self.failures.append(f"save trial {index}: after {sig.name} the file is neither model")
-        complete(self.save_job, target)
+        self.save_seconds = complete(self.save_job, target)
         self.counts["save trials"] += 1
         if target.read_bytes() != self.new_model:
             self.failures.append(f"save trial {index}: the completed save differs")
