@@ -11,7 +11,7 @@ CORE_VENV := .venv-core
 LOCK := $(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-find-links --no-emit-index-url \
         --no-emit-trusted-host
 
-.PHONY: test test-core lint demo bench fuzz lock clean
+.PHONY: test test-core lint demo bench fuzz stress lock clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,11 +61,18 @@ bench: $(VENV)/.test-installed
 	$(PY) benchmarks/bench_history_split.py --docs
 	$(PY) benchmarks/bench_memory.py --docs
 
-# The long fuzz of the model-file loader: 10,000 mutated files, nothing but ModelFileError may escape;
-# and of the data-file readers: 10,000 mutated CSV/NPY/NPZ/Parquet files, nothing but a one-line ValueError.
+# The long fuzzes: the model-file loader on 10,000 mutated files (nothing but ModelFileError may escape), the
+# data-file readers on 10,000 mutated CSV/NPY/NPZ/Parquet files (nothing but a one-line ValueError) and
+# BackupAndRestore on 2,000 mutated backup folders (refused with nothing changed, or resumed).
 fuzz: $(VENV)/.test-installed
 	$(PY) fuzz/fuzz_loader.py --examples 10000
 	$(PY) fuzz/fuzz_data_files.py --examples 10000
+	$(PY) fuzz/fuzz_backups.py --examples 2000
+
+# Kill-and-resume: 120+ SIGKILL/SIGINT at random moments of fit (BackupAndRestore, ModelCheckpoint,
+# EarlyStopping) and of save; every resumed run byte for byte the uninterrupted one, no stray file (~2 min).
+stress: $(VENV)/.test-installed
+	$(PY) stress/stress_resume.py --interruptions 120
 
 clean:
 	rm -rf $(VENV) $(CORE_VENV) .pytest_cache .hypothesis

@@ -19,7 +19,18 @@ Logs = dict[str, float]
 
 
 class Callback:
-    """Base class; ``self.model`` and ``self.params`` are set by ``fit`` before ``on_train_begin``."""
+    """Base class; ``self.model`` and ``self.params`` are set by ``fit`` before ``on_train_begin``.
+
+    A callback whose decisions depend on earlier epochs declares that state in ``state_spec`` (attribute name →
+    kind: ``'count'``, an integer ≥ 0; ``'epoch'``, an epoch index; ``'number'``, a float, possibly ±inf or
+    NaN; ``'weights?'``, None or a list of arrays like ``model.get_weights()``). :class:`~glassnet.BackupAndRestore`
+    backs it up with every epoch and puts it back when a killed run resumes, so the resumed run decides as the
+    uninterrupted one would have. ``state_key`` identifies the callback in the backup.
+    """
+
+    state_spec: dict[str, str] = {}
+    #: Call this callback's hooks after every other callback's, e.g. to back up their state once they updated it.
+    runs_last: bool = False
 
     def __init__(self) -> None:
         self.model: Any = None
@@ -31,6 +42,23 @@ class Callback:
     def set_params(self, params: dict[str, Any]) -> None:
         self.params = params
 
+    def set_callbacks(self, callbacks: list[Callback]) -> None:
+        """Told by ``fit`` which callbacks run with this one (all of them, in call order); ignored by default."""
+
+    @property
+    def state_key(self) -> str:
+        """The callback in a backup: its class, plus for a monitoring callback what it monitors."""
+        return type(self).__name__
+
+    def get_state(self) -> dict[str, Any]:
+        """The attributes named in ``state_spec``, as they are now."""
+        return {name: getattr(self, name) for name in self.state_spec}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Put back attributes from :meth:`get_state` (checked against ``state_spec`` by the caller)."""
+        for name in self.state_spec:
+            setattr(self, name, state[name])
+
     def on_train_begin(self, logs: Logs | None = None) -> None: ...
     def on_train_end(self, logs: Logs | None = None) -> None: ...
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None: ...
@@ -40,13 +68,14 @@ class Callback:
 
 
 class CallbackList:
-    """Calls each hook on every callback in order."""
+    """Calls each hook on every callback in order; those with ``runs_last`` after all the others."""
 
     def __init__(self, callbacks: Sequence[Callback], model: Any, params: dict[str, Any]):
-        self.callbacks = list(callbacks)
+        self.callbacks = [c for c in callbacks if not c.runs_last] + [c for c in callbacks if c.runs_last]
         for callback in self.callbacks:
             callback.set_model(model)
             callback.set_params(params)
+            callback.set_callbacks(self.callbacks)
 
     def uses_batch_hooks(self) -> bool:
         """Whether any callback does something per batch (so fit can skip building per-batch logs)."""
@@ -97,8 +126,13 @@ class EarlyStopping(Callback):
 
     Improvement means current < best − min_delta (mode 'min') or current > best + min_delta (mode 'max');
     mode 'auto' is 'max' for names containing 'acc' or 'auc', else 'min'. With ``restore_best_weights``, the
-    weights of the best epoch are put back when training ends.
+    weights of the best epoch are put back when training ends. The monitored values are kept as Python floats.
+    ``wait``, ``best``, ``best_epoch``, ``stopped_epoch`` and ``best_weights`` are backed up by
+    :class:`~glassnet.BackupAndRestore`, so a resumed run stops at the same epoch with the same weights.
     """
+
+    state_spec = {"wait": "count", "stopped_epoch": "epoch", "best_epoch": "epoch", "best": "number",
+                  "best_weights": "weights?"}
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0, verbose: int = 0,
                  mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
@@ -119,6 +153,10 @@ class EarlyStopping(Callback):
             mode = "max" if ("acc" in monitor or "auc" in monitor) else "min"
         self.mode = mode
 
+    @property
+    def state_key(self) -> str:
+        return f"EarlyStopping(monitor={self.monitor!r}, mode={self.mode!r})"
+
     def _is_improvement(self, current: float, reference: float) -> bool:
         if self.mode == "min":
             return current < reference - self.min_delta
@@ -137,6 +175,7 @@ class EarlyStopping(Callback):
             return
         if epoch < self.start_from_epoch:
             return
+        current = float(current)  # one type for `best`, whatever a metric returns, so a backup restores it exactly
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights, self.best_epoch = self.model.get_weights(), epoch
         self.wait += 1

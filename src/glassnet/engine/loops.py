@@ -124,14 +124,16 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     if verbose:
         all_callbacks.append(callbacks_module.ProgbarLogger(verbose))
     hooks = callbacks_module.CallbackList(all_callbacks, model, {
-        "epochs": epochs, "steps": math.ceil(x.shape[0] / batch_size), "verbose": verbose})
+        "epochs": epochs, "steps": math.ceil(x.shape[0] / batch_size), "verbose": verbose,
+        "do_validation": val is not None})
+    model.stop_training = False
+    # Like Keras, every hook gets a logs dict, so callbacks written as lambda epoch, logs: ... work. A callback may
+    # refuse here (BackupAndRestore with a damaged backup) before the optimizer has changed.
+    hooks.on_train_begin({})
     state = model.state
     optimizer = model.compiled_optimizer
     optimizer.ensure_built(state)  # its slots exist before the first step: backed up too
     backup = guard.StepBackup(state, optimizer)
-    model.stop_training = False
-    # Like Keras, every hook gets a logs dict, so callbacks written as lambda epoch, logs: ... work.
-    hooks.on_train_begin({})
     # NaN/inf are reported precisely by NonFiniteError; NumPy's own overflow warnings would only pre-empt it.
     # A memory-mapped x: bounded resident memory, always the mapped data (glassnet.engine.mapped_io).
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), mapped_io.RowGatherer(x) as gather:

@@ -59,10 +59,10 @@ bounds), :mod:`~glassnet.saving.bounds` (the bounds on values that act after loa
 from __future__ import annotations
 
 from .allow_list import ALLOW_LIST
-from .api import load_model, load_model_and_preparation, load_weights, save_model, save_weights
+from .api import check_savable, load_model, load_model_and_preparation, load_weights, save_model, save_weights
 from .atomic import write_atomically
 from .container import FORMAT, FORMAT_VERSION, MAX_BYTES, MAX_HEADER_BYTES, SUPPORTED_VERSIONS
 
-__all__ = ["save_model", "save_weights", "load_model", "load_model_and_preparation", "load_weights",
+__all__ = ["save_model", "save_weights", "check_savable", "load_model", "load_model_and_preparation", "load_weights",
            "write_atomically", "ALLOW_LIST", "FORMAT", "FORMAT_VERSION", "SUPPORTED_VERSIONS", "MAX_BYTES",
            "MAX_HEADER_BYTES"]

@@ -45,6 +45,16 @@ def _save(path: Any, kind: str, config: dict[str, Any], tensors: list[tuple[str,
     write_atomically(target, [header, *(array for _, array in tensors)])
 
 
+def check_savable(model: Sequential, *, weights_only: bool = False) -> None:
+    """Raise what :func:`save_model` (``weights_only``: :func:`save_weights`) would raise about ``model`` itself — a
+    callable, a class outside the allow-list, a half-built model — without writing anything: callbacks that save
+    at the end of an epoch check it when training begins."""
+    if weights_only:
+        _savable_structure(model)
+    else:
+        _model_config(model)
+
+
 def save_model(model: Sequential, path: str | os.PathLike, *, max_bytes: int = MAX_BYTES,
                preparation: Any = None) -> None:
     """Write ``model`` (architecture, compile settings, weights, optimizer and generator states) to ``path``.
