@@ -43,7 +43,7 @@ test-core: $(CORE_VENV)/.core-installed
 
 # The tools that keep the codebase honest (run by .ci/run): ruff, mypy on src/, the line budget.
 lint: $(VENV)/.test-installed
-	$(VENV)/bin/ruff check src tests benchmarks fuzz examples tools conftest.py
+	$(VENV)/bin/ruff check src tests benchmarks fuzz stress examples tools conftest.py
 	$(VENV)/bin/mypy
 	$(PY) tools/line_budget.py
 
