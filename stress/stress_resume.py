@@ -66,7 +66,7 @@ SAVE_JOB = textwrap.dedent("""
     model = Sequential([Dense(256, "relu"), Dense(256, "relu"), Dense(1)], name="new", seed=7)
     model.compile("adam", "mse")
     model.build((None, 64))
-    model.optimizer.build(model.trainable_weights, model.flat_parameters())
+    model.optimizer.build(model.state.weights, model.state)
     for _ in range(100):
         model.save(sys.argv[1])
     print("done")

@@ -101,7 +101,7 @@ class Run:
         state (as their on_train_begin sets it). Call on a built model, before and after the fit."""
         s, optimizer = self.stopping, self.model.optimizer
         return ([w.tobytes() for w in self.model.get_weights()], optimizer.iterations, len(optimizer.slots),
-                str(self.model._rng.bit_generator.state), self.model.initial_epoch,
+                str(self.model.rng.bit_generator.state), self.model.initial_epoch,
                 (getattr(s, "wait", 0), getattr(s, "best", math.inf), getattr(s, "best_epoch", 0),
                  getattr(s, "stopped_epoch", 0), getattr(s, "best_weights", None)), self.best.best)
 

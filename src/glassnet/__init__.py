@@ -22,8 +22,7 @@ from . import (
     regularizers,
 )
 from .backend import floatx, set_floatx
-from .callbacks import EarlyStopping, History, LambdaCallback, TerminateOnNaN
-from .checkpoints import BackupAndRestore, ModelCheckpoint
+from .callbacks import BackupAndRestore, EarlyStopping, History, LambdaCallback, ModelCheckpoint, TerminateOnNaN
 from .constraints import MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 from .engine.model import Sequential
 from .errors import ModelFileError, NonFiniteError, NotCompiledError

@@ -27,10 +27,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .callbacks import Callback
-from .saving import backup_folder, backup_state
-from .saving.api import check_savable
-from .saving.backup_folder import locked
+from ..saving import backup_folder, backup_state
+from ..saving.api import check_savable
+from ..saving.backup_folder import locked
+from .base import Callback
 
 
 class BackupAndRestore(Callback):

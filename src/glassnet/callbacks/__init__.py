@@ -1,0 +1,19 @@
+"""Callbacks (Keras: ``keras.callbacks``): hooks ``fit`` calls at the start and end of training, epochs and batches.
+
+- :mod:`~glassnet.callbacks.base` — ``Callback`` (the hooks, and the state a resumed run restores), ``CallbackList``;
+- :mod:`~glassnet.callbacks.history` — ``History``, which ``fit`` returns;
+- :mod:`~glassnet.callbacks.stopping` — ``EarlyStopping``, ``TerminateOnNaN``;
+- :mod:`~glassnet.callbacks.checkpoints` — ``ModelCheckpoint``, ``BackupAndRestore`` (kill-safe resume);
+- :mod:`~glassnet.callbacks.lambda_callback` — ``LambdaCallback``; :mod:`~glassnet.callbacks.progress` — the
+  progress lines of ``verbose``.
+"""
+
+from .base import Callback, CallbackList, Logs
+from .checkpoints import BackupAndRestore, ModelCheckpoint
+from .history import History
+from .lambda_callback import LambdaCallback
+from .progress import ProgbarLogger, format_logs
+from .stopping import EarlyStopping, TerminateOnNaN
+
+__all__ = ["Callback", "CallbackList", "Logs", "History", "EarlyStopping", "TerminateOnNaN", "LambdaCallback",
+           "ProgbarLogger", "format_logs", "ModelCheckpoint", "BackupAndRestore"]
