@@ -12,8 +12,8 @@ from .base import Callback, CallbackList, Logs
 from .checkpoints import BackupAndRestore, ModelCheckpoint
 from .history import History
 from .lambda_callback import LambdaCallback
-from .progress import ProgbarLogger, format_logs
+from .progress import ProgbarLogger, format_logs, print_evaluation
 from .stopping import EarlyStopping, TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "Logs", "History", "EarlyStopping", "TerminateOnNaN", "LambdaCallback",
-           "ProgbarLogger", "format_logs", "ModelCheckpoint", "BackupAndRestore"]
+           "ProgbarLogger", "format_logs", "print_evaluation", "ModelCheckpoint", "BackupAndRestore"]

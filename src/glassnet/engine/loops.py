@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -212,14 +213,19 @@ def evaluate(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 
     """
     model.require_compiled("evaluate")
     batch_size = check_positive_int("batch_size", batch_size)
-    _check_verbose(verbose)
+    verbose = _check_verbose(verbose)
     x, y, sample_weight = check_xy(model, x, y, sample_weight)
     model.make_metrics(model.output_width(x.shape[1]), y)  # checked before the model is built
     if not model.built:
         model.build((None, x.shape[1]))
+    started = time.perf_counter()
     parts = evaluate_arrays(model, x, y, sample_weight, batch_size)
     # Keras's evaluate reports the loss and the metrics; the split is in History and in model.explain().
     logs = {"loss": parts["loss"], **{m: parts[m] for m in model.metric_names(x.shape[1])}}
+    if verbose:  # Keras's line; the printed loss is also shown split into its data and penalty parts
+        callbacks_module.print_evaluation(math.ceil(x.shape[0] / batch_size), time.perf_counter() - started,
+                                          {"loss": parts["loss"], "data_loss": parts["data_loss"],
+                                           "penalty_loss": parts["penalty_loss"], **logs}, verbose)
     if return_dict:
         return logs
     values = list(logs.values())

@@ -14,8 +14,9 @@ arguments                                    backend
 ===========================================  =================================================================
 
 Dask workers import the task function by name, so on a remote cluster every worker needs glassnet installed
-(the same version, for the same numbers). A progress bar (tqdm) counts finished fits; it is off with
-``progress=False`` or when stderr is not a terminal.
+(the same version, for the same numbers). Progress counts finished fits: ``tqdm.auto``'s bar — a widget in a
+Jupyter notebook, a bar in a terminal — or, when stderr is neither (a log file, CI), a plain line at most every
+10 seconds and one at the end (:mod:`glassnet.experiments.progress`); nothing with ``progress=False``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
+from ..callbacks.progress import redraws_in_place
+from .progress import NoProgress, PlainProgress
 
 
 def require(module: str, extra: str) -> Any:
@@ -95,9 +99,12 @@ def run_tasks(fn: Callable[..., Any], tasks: Sequence[Any], shared: dict[str, An
 
 
 def _progress_bar(total: int, progress: bool, desc: str) -> Any:
-    tqdm = require("tqdm", "experiments").tqdm
-    # A bar written into a log file or a CI transcript is noise: show it only on a terminal.
-    return tqdm(total=total, desc=desc, unit="fit", disable=not progress or not sys.stderr.isatty())
+    """tqdm.auto's bar (a widget in Jupyter, a bar in a terminal) where it can redraw itself, else plain lines."""
+    if not progress:
+        return NoProgress()
+    if not redraws_in_place(sys.stderr):  # a log file or a CI transcript: a redrawn bar would be noise there
+        return PlainProgress(total, desc)
+    return require("tqdm.auto", "experiments").tqdm(total=total, desc=desc, unit="fit")
 
 
 def _run_joblib(fn: Callable[..., Any], tasks: list[Any], shared: dict[str, Any], n_jobs: int,

@@ -63,7 +63,8 @@ def validation_curve(build_model: Any, x: Any, y: Any, lambdas: Sequence[float],
     scheduler : str, distributed.Client or None
         Run on a Dask cluster instead (``'tcp://host:port'`` or a Client); ``n_jobs`` is then ignored.
     progress : bool
-        Show a progress bar of finished fits (only on a terminal).
+        Show the progress of finished fits: tqdm.auto's bar (a widget in Jupyter, a bar in a terminal), or
+        plain lines every 10 s in a log or CI (:mod:`glassnet.experiments.parallel`).
     metric : str, callable or None
         The headline metric. None: it follows the loss — 'accuracy' (and ``error`` = 1 − accuracy) for any
         cross-entropy, 'mse' for a regression loss — computed from the predictions when the model does not
