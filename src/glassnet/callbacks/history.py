@@ -17,3 +17,13 @@ class History(Callback):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
+
+    def __repr__(self) -> str:
+        from ..display.history import history_repr
+
+        return history_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ..display.history import history_html
+
+        return history_html(self)

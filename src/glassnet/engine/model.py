@@ -424,6 +424,16 @@ class Sequential:
 
         return explain(self, x, y, **kwargs)
 
+    def __repr__(self) -> str:
+        from ..display.model import model_repr
+
+        return model_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ..display.model import model_html
+
+        return model_html(self)
+
     def summary(self, print_fn: Any = print) -> None:
         """Print layers, output shapes, parameter counts and each layer's regularizers (before build too)."""
         print_fn(summary_text(self))

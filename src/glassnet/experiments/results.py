@@ -68,6 +68,16 @@ class SweepResults:
             raise ValueError(f"Argument `param` must be one of {list(_PARAMS)}. "
                              f"Received: param={self.param!r}")
 
+    def __repr__(self) -> str:
+        from ..display.sweep import sweep_repr
+
+        return sweep_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ..display.sweep import sweep_html
+
+        return sweep_html(self)
+
     # --- summary --------------------------------------------------------------------------------------------
     def metric_keys(self) -> list[str]:
         """Names of the numeric per-fit quantities in record order ('val_data_loss', …, 'norm/layer_1')."""

@@ -54,6 +54,11 @@ class Explanation:
     def __str__(self) -> str:
         return report.as_text(self)
 
+    def __repr__(self) -> str:
+        from ..display.explanation import explanation_repr
+
+        return explanation_repr(self)
+
     def _repr_html_(self) -> str:
         return report.as_html(self)
 

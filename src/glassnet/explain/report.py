@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING, Any
 
 from ..optimizers import SGD, Adam, RMSprop
@@ -141,23 +140,8 @@ def as_dict(e: Explanation) -> dict[str, Any]:
 
 
 def as_html(e: Explanation) -> str:
-    """The text report's sections as HTML tables (for Jupyter's rich display)."""
-    def table(header: list[str], rows: list[list[Any]]) -> str:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    """Every section of the text report as headed HTML tables (Jupyter's rich display):
+    :mod:`glassnet.display.explanation`."""
+    from ..display.explanation import explanation_html
 
-    loss_rows = [["data loss", "", f"{e.data_loss:.6f}"]]
-    loss_rows += [[f"penalty {p.layer}/{p.weight}", repr(p.regularizer), f"{p.value:.6f}"] for p in e.penalties]
-    loss_rows.append(["total loss", "", f"{e.total_loss:.6f}"])
-    grad_rows = [[_key(k), f"{g.data_norm:.5g}", f"{g.penalty_norm:.5g}", f"{g.ratio:.4g}"]
-                 for k, g in e.gradients.items()]
-    update_rows = [[_key(k), *(f"{v:.5g}" for v in u.norms().values()),
-                    "-" if u.shrink_factor is None else f"{u.shrink_factor:.6g}"] for k, u in e.updates.items()]
-    parts = [f"<h4>Explanation of {html.escape(e.model_name)} — {html.escape(e.optimizer)}, step {e.step}</h4>",
-             table(["term", "regularizer", "value"], loss_rows),
-             table(["weight", "‖data grad‖", "‖penalty grad‖", "penalty/data"], grad_rows),
-             table(["weight", "‖data step‖", "‖penalty step‖", "‖decay step‖", "shrink factor"], update_rows)]
-    if e.notes:
-        parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in e.notes) + "</ul>")
-    return "<div class='glassnet-explanation'>" + "".join(parts) + "</div>"
+    return explanation_html(e)
