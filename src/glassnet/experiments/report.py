@@ -3,7 +3,9 @@
 The page needs nothing but itself: images are PNGs embedded as ``data:image/png;base64,…`` URIs, the CSS is
 inline, and there are no scripts, fonts or links to other files or sites, so it opens offline, in a mail
 attachment or in a CI artifact viewer. Every text that comes from the caller (title, labels, notes, the
-explanation) is escaped with ``html.escape``.
+explanation) is escaped with ``html.escape``. It reads on any screen: a viewport meta tag, images that shrink to
+the width, and tables in boxes that scroll sideways instead of widening the page on a phone. The summary table and
+the chosen λ come from :mod:`glassnet.display.sweep`, as in a notebook's display of the results.
 
 >>> import tempfile
 >>> from glassnet.experiments.results import SweepResults
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 
 from .. import plots
 from .._validation import describe
+from ..display.sweep import choice_sentences, summary_table
 from ..saving.atomic import write_atomically
 from .results import SweepResults
 
@@ -34,8 +36,9 @@ _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 70em;
        padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.92em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; white-space: nowrap; }
 th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 tr.best td { background: #e6f4e6; } tr.one-se td { background: #fbeee6; }
 tr.best.one-se td { background: #eef0d8; }
@@ -43,6 +46,8 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 img { max-width: 100%; height: auto; border: 1px solid #eee; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
 nav ul { columns: 2; } .choice { font-size: 1.05em; }
+@media (max-width: 40em) { body { margin: 1em auto; padding: 0 0.6em; } nav ul { columns: 1; }
+                           h1 { font-size: 1.3em; } }
 """
 
 
@@ -67,7 +72,9 @@ class _Page:
         body = "".join(f"<tr{f' class={_attr(cls)}' if cls else ''}>"
                        + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
                        for row, cls in zip(rows, classes, strict=True))
-        table = f"<table id={_attr(anchor)}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        # In a box that scrolls sideways, so a wide table never widens the page on a phone.
+        table = (f"<div class=\"scroll\"><table id={_attr(anchor)}><thead><tr>{head}</tr></thead>"
+                 f"<tbody>{body}</tbody></table></div>")
         self.items.append((anchor, heading, table))
 
     def figure(self, base: str, heading: str, fig: Any, caption: str) -> None:
@@ -92,6 +99,7 @@ class _Page:
         sections = "".join(f"<section><h2>{html.escape(heading)}</h2>{body}</section>"
                            for _, heading, body in self.items)
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
                 f"<h1>{html.escape(title)}</h1>{intro}"
                 f"<nav><h2>Contents</h2><ul>{contents}</ul></nav>{sections}</body></html>\n")
@@ -101,77 +109,15 @@ def _attr(value: str) -> str:
     return f"\"{html.escape(value, quote=True)}\""
 
 
-def _number(value: Any) -> str:
-    """4 significant digits; 'n/a' for a missing (NaN) summary value."""
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4g}"
-
-
-def _mean_std(row: dict[str, Any], key: str) -> str:
-    mean, std = row.get(f"{key}_mean"), row.get(f"{key}_std")
-    if std is None or (isinstance(std, float) and math.isnan(std)):
-        return _number(mean)
-    return f"{_number(mean)} ± {_number(std)}"
-
-
-def _headline_key(results: SweepResults) -> tuple[str, str] | None:
-    """The validation metric column: the error for classifiers, else the sweep's metric, else the MSE."""
-    keys = results.metric_keys()
-    candidates = [("val_error", "val error (1 − accuracy)")]
-    if results.metric:
-        candidates.append((f"val_{results.metric}", f"val {results.metric}"))
-    candidates.append(("val_mse", "val MSE"))
-    return next(((key, label) for key, label in candidates if key in keys), None)
-
-
 def _summary_table(page: _Page, results: SweepResults, base: str, heading: str) -> None:
     """Per swept value: mean ± std over folds × seeds of data losses, metric, penalty and kernel norms."""
-    keys = results.metric_keys()
-    columns = [(key, label) for key, label in (("train_data_loss", "train data loss J_train"),
-                                               ("val_data_loss", "val data loss J_cv")) if key in keys]
-    headline = _headline_key(results)
-    if headline is not None:
-        columns.append(headline)
-    if "train_penalty_loss" in keys:
-        columns.append(("train_penalty_loss", "penalty Σ reg(W)"))
-    columns += [(key, f"‖W‖ {key[len('norm/'):]}") for key in keys if key.startswith("norm/")]
-
-    is_lambda = results.param == "lambda" and "val_data_loss" in keys
-    choice = {results.best_lambda: ["best"]} if is_lambda else {}
-    if is_lambda:
-        choice.setdefault(results.best_lambda_1se, []).append("1-SE")
-    lecture = results.param == "lambda" and results.convention != "lecture" and results.training_rows is not None
-    rows, classes = [], []
-    for row in results.summary():
-        marks = choice.get(row["value"], [])
-        lam = results.lecture_lambda(row["value"]) if lecture else None
-        rows.append([f"{row['value']:g}"] + ([f"{lam:.4g}" if lam is not None else "-"] if lecture else [])
-                    + [str(row["n"])] + [_mean_std(row, key) for key, _ in columns]
-                    + ([", ".join(marks)] if is_lambda else []))
-        classes.append(" ".join({"best": "best", "1-SE": "one-se"}[mark] for mark in marks))
-    name = results.strength_label if results.param == "lambda" else "training rows m"
-    header = [name] + ([f"lecture λ (m = {results.training_rows})"] if lecture else []) + ["fits n"] \
-        + [label for _, label in columns] + (["chosen"] if is_lambda else [])
+    header, rows, classes = summary_table(results)
     page.table(base, heading, header, rows, classes)
 
 
 def _choice_paragraph(results: SweepResults) -> str:
     """The best λ and the one-standard-error λ, with the numbers that pick them."""
-    if results.param != "lambda":
-        return ("<p class=\"choice\">This is a learning curve (param = train_size): choosing λ needs a "
-                "validation curve.</p>")
-    if "val_data_loss" not in results.metric_keys():
-        return "<p class=\"choice\">The records hold no val_data_loss, so no λ is chosen.</p>"
-    rows = {row["value"]: row for row in results.summary()}
-    best, one_se = results.best_lambda, results.best_lambda_1se
-    mean, sem = rows[best]["val_data_loss_mean"], rows[best]["val_data_loss_sem"]
-    text = [(f"Best λ: {results.strength_text(best)}, the lowest mean validation data loss, J_cv = "
-             f"{_number(mean)} (standard error {_number(sem)} over {rows[best]['n']} fits)."),
-            (f"1-SE λ: {results.strength_text(one_se)}, the largest λ whose mean J_cv ≤ {_number(mean)} + "
-             f"{_number(sem)} = "
-             f"{_number(mean + sem)} (J_cv there: {_number(rows[one_se]['val_data_loss_mean'])}). A smaller "
-             "difference is within the noise of the estimate, so the simpler, more regularized model is as "
-             "good.")]
-    return "".join(f"<p class=\"choice\">{html.escape(sentence)}</p>" for sentence in text)
+    return "".join(f"<p class=\"choice\">{html.escape(sentence)}</p>" for sentence in choice_sentences(results))
 
 
 def _history_map(histories: Any) -> dict[str, Any]:

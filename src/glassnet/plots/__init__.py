@@ -10,6 +10,9 @@
 Modules: ``curves`` (validation, learning and loss curves), ``weights`` (weight norms and histograms),
 ``boundary`` (decision boundary), ``output`` (save / to_png and the helpers the others share).
 
+Legends sit outside the data: below the axes of a figure the function made (constrained layout makes room), to
+the right of axes the caller passed, above each histogram. Epoch axes have whole-number ticks.
+
 Headless-safe: every function builds a ``matplotlib.figure.Figure`` directly and never imports pyplot, so
 no GUI backend is selected, no global figure list keeps figures alive, and nothing opens a window on a server
 or in a worker. ``save`` and ``to_png`` render through matplotlib's non-interactive Agg (PNG) and SVG

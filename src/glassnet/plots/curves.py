@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from .._validation import describe
-from .output import _figure_and_axes, _finish, _history_dict
+from ..display.chart import log_positions
+from .output import _figure_and_axes, _finish, _history_dict, _legend
 
 # How each swept quantity reads on an axis (key suffix after 'train_' / 'val_').
 _METRIC_LABELS = {
@@ -51,8 +52,9 @@ def validation_curve(results: Any, metric: str = "data_loss", *, ax: Axes | None
     one; with ``metric='data_loss'`` a dotted horizontal line shows the 1-SE threshold min J_cv + SE.
     """
     _check_results(results, "lambda", "validation_curve")
+    own = ax is None
     fig, ax = _figure_and_axes(ax)
-    positions, zero_at = _log_positions(results.values)
+    positions, zero_at = log_positions(results.values)
     rows = _mean_curves(ax, results, metric, positions)
     ax.set_xscale("log")
     _log_ticks(ax, results.values, positions, zero_at)
@@ -73,7 +75,7 @@ def validation_curve(results: Any, metric: str = "data_loss", *, ax: Axes | None
                     color="C2")
     ax.set_xlabel(_strength_axis_label(results))
     ax.set_title("Validation curve")
-    ax.legend(fontsize="small")
+    _legend(ax, own=own)
     return fig
 
 
@@ -94,11 +96,12 @@ def learning_curve(results: Any, metric: str = "data_loss", *, ax: Axes | None =
     would help (high variance); two curves that meet high mean the model is too weak (high bias).
     """
     _check_results(results, "train_size", "learning_curve")
+    own = ax is None
     fig, ax = _figure_and_axes(ax)
     _mean_curves(ax, results, metric, [float(v) for v in results.values])
     ax.set_xlabel("training-set size m (rows)")
     ax.set_title("Learning curve")
-    ax.legend(fontsize="small")
+    _legend(ax, own=own)
     return fig
 
 
@@ -132,25 +135,6 @@ def _mean_curves(ax: Axes, results: Any, metric: str, x: list[float]) -> list[di
     ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
     ax.grid(True, alpha=0.3)
     return rows
-
-
-def _log_positions(values: list[float]) -> tuple[list[float], float | None]:
-    """Where each λ sits on the log axis, and where λ = 0 is drawn (None when 0 is not swept).
-
-    A log axis cannot show 0 (log 0 = −∞), so 0 stands one sweep step to the left of the smallest λ > 0: the
-    median ratio between neighbouring λs, at least one decade (clearly apart from the real values) and at most
-    two (a sparse sweep would otherwise push it far away).
-    """
-    positive = sorted(float(v) for v in values if v > 0)
-    if len(positive) == len(values):
-        return [float(v) for v in values], None
-    if not positive:
-        zero_at = 1.0  # only λ = 0 was swept: any position will do
-    else:
-        steps = np.diff(np.log10(positive))
-        decades = min(2.0, max(1.0, float(np.median(steps)))) if steps.size else 1.0
-        zero_at = positive[0] / 10.0 ** decades
-    return [zero_at if v == 0 else float(v) for v in values], zero_at
 
 
 def _log_ticks(ax: Axes, values: list[float], positions: list[float], zero_at: float | None) -> None:
@@ -190,6 +174,7 @@ def loss_curves(history: Any, *, ax: Axes | None = None) -> Figure:
     penalty_loss epoch by epoch, so the gap between the solid and the dashed line is the penalty.
     """
     logs = _history_dict(history)
+    own = ax is None
     fig, ax = _figure_and_axes(ax)
     drawn = 0
     for name, prefix, color in (("train", "", "C0"), ("validation", "val_", "C1")):
@@ -203,5 +188,5 @@ def loss_curves(history: Any, *, ax: Axes | None = None) -> Figure:
     if not drawn:
         raise ValueError("Argument `history` must hold 'loss', 'data_loss' or 'penalty_loss' (or their val_ "
                          f"versions). Received: history with keys {sorted(logs)}")
-    _finish(ax, "epoch", "loss (epoch mean)", "Loss = data loss + penalty")
+    _finish(ax, "epoch", "loss (epoch mean)", "Loss = data loss + penalty", own=own)
     return fig

@@ -15,6 +15,7 @@ from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .._validation import describe
 
@@ -50,13 +51,24 @@ def to_png(fig: Figure, *, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def _finish(ax: Axes, xlabel: str, ylabel: str, title: str) -> None:
-    """The labels, light grid and small legend every epoch plot ends with."""
+def _finish(ax: Axes, xlabel: str, ylabel: str, title: str, *, own: bool) -> None:
+    """The labels, light grid and legend every epoch plot ends with; epochs are whole numbers, so are the ticks."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _legend(ax, own=own)
+
+
+def _legend(ax: Axes, *, own: bool) -> None:
+    """The legend outside the plot area, so it never covers a curve: below the axes when the plot made its own
+    figure (constrained layout makes room for it), else to the right of the caller's axes."""
+    if own:
+        handles, labels = ax.get_legend_handles_labels()
+        ax.figure.legend(handles, labels, loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    else:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
 
 
 def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> tuple[Figure, Axes]:

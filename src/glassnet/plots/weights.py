@@ -22,11 +22,12 @@ def weight_norms(history: Any, *, ax: Axes | None = None) -> Figure:
     if not keys:
         raise ValueError("Argument `history` must hold kernel norms 'norm/<layer>/kernel' (fit records "
                          f"them). Received: history with keys {sorted(logs)}")
+    own = ax is None
     fig, ax = _figure_and_axes(ax)
     for key in keys:
         curve = np.asarray(logs[key], dtype=np.float64)
         ax.plot(np.arange(1, curve.size + 1), curve, marker=".", label=key.split("/")[1])
-    _finish(ax, "epoch", "kernel norm ‖W‖_F", "Weight norms")
+    _finish(ax, "epoch", "kernel norm ‖W‖_F", "Weight norms", own=own)
     return fig
 
 
@@ -66,8 +67,9 @@ def weight_histograms(models: Mapping[str, Any], *, bins: int = 40) -> Figure:
             ax.hist(w.ravel(), bins=edges, alpha=0.5, histtype="stepfilled",
                     label=f"{label} (‖W‖ = {math.sqrt(float(np.sum(w * w))):.3g})")
         shape = next(iter(kernels.values()))[i].shape
-        ax.set_title(f"layer {i + 1} kernel ({shape[0]}×{shape[1]})")
-        ax.set_xlabel("weight value")
-        ax.legend(fontsize="x-small")
+        # The legend sits above the bars (where a title would be), so it never covers them; the layer is named
+        # on the x-axis instead.
+        ax.set_xlabel(f"layer {i + 1} kernel ({shape[0]}×{shape[1]}): weight value")
+        ax.legend(fontsize="x-small", loc="lower center", bbox_to_anchor=(0.5, 1.01), borderaxespad=0.0)
     fig.axes[0].set_ylabel("count")
     return fig
