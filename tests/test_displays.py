@@ -276,3 +276,19 @@ def test_every_display_is_bounded_on_the_adam_path():
     history = model.fit(x, y, epochs=2, verbose=0, seed=0)
     for obj in (model, history, model.explain(x, y)):
         assert len(repr(obj)) <= MAX_REPR and len(obj._repr_html_()) <= MAX_HTML
+
+
+def test_the_explanations_parts_show_shapes_and_norms_not_values():
+    x, y = data(64)
+    wide = np.hstack([x] * 15)  # 30 features: a 30×25 kernel, whose values would print in full
+    model = Sequential([Dense(25, activation="relu", kernel_regularizer=L2(0.01)), Dense(1)], seed=0)
+    model.compile(optimizer=SGD(weight_decay=0.01), loss="mse")
+    e = model.explain(wide, y)
+    key = (model.layers[0].name, "kernel")
+    gradient, update, decay = e.gradients[key], e.updates[key], e.decay_vs_l2[key]
+    assert repr(gradient) == (f"GradientParts(data=<(30, 25) float32, ‖·‖ = {gradient.data_norm:.6g}>, "
+                              f"penalty=<(30, 25) float32, ‖·‖ = {gradient.penalty_norm:.6g}>)")
+    assert repr(update).startswith("UpdateParts(data=<(30, 25) float32, ‖·‖ = ")
+    assert repr(update).endswith(f", shrink_factor={update.shrink_factor!r})")
+    assert repr(decay).startswith("DecayComparison(decay_step=<(30, 25) float32, ‖·‖ = ")
+    assert all(len(repr(part)) < 300 for part in (gradient, update, decay))

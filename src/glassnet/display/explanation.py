@@ -30,6 +30,16 @@ def _norm(array: Any) -> float:
     return math.sqrt(float(np.sum(np.square(np.asarray(array, dtype=np.float64)))))
 
 
+def parts_repr(obj: Any, parts: tuple[str, ...]) -> str:
+    """``GradientParts(data=<(30, 25) float32, ‖·‖ = 0.0314>, penalty=<…>)``: each array part by its shape, dtype
+    and norm rather than its values (a 30×25 kernel's values would run to ~10,000 characters)."""
+    shown = []
+    for name in parts:
+        array = np.asarray(getattr(obj, name))
+        shown.append(f"{name}=<{array.shape} {array.dtype.name}, ‖·‖ = {number(_norm(array))}>")
+    return one_line(f"{type(obj).__name__}({', '.join(shown)})")
+
+
 def explanation_repr(e: Explanation) -> str:
     """``<Explanation of 'model' on 400 rows: total loss … = data loss … + penalties … (3 terms); …>``."""
     return one_line(f"<Explanation of {e.model_name!r} on {e.n_rows} rows: total loss {number(e.total_loss)} = "

@@ -74,6 +74,11 @@ class GradientParts:
         """‖penalty‖ / ‖data‖ (inf when the data gradient is zero)."""
         return self.penalty_norm / self.data_norm if self.data_norm else float("inf")
 
+    def __repr__(self) -> str:
+        from ..display.explanation import parts_repr
+
+        return parts_repr(self, ("data", "penalty"))
+
 
 @dataclass(frozen=True)
 class UpdateParts:
@@ -90,6 +95,11 @@ class UpdateParts:
 
     def norms(self) -> dict[str, float]:
         return {"data": _norm(self.data), "penalty": _norm(self.penalty), "decay": _norm(self.decay)}
+
+    def __repr__(self) -> str:
+        from ..display.explanation import parts_repr
+
+        return parts_repr(self, ("data", "penalty", "decay"))[:-1] + f", shrink_factor={self.shrink_factor!r})"
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,11 @@ class DecayComparison:
         """‖decay step‖ / ‖L2 step‖."""
         l2 = _norm(self.l2_step)
         return _norm(self.decay_step) / l2 if l2 else float("inf")
+
+    def __repr__(self) -> str:
+        from ..display.explanation import parts_repr
+
+        return parts_repr(self, ("decay_step", "l2_step"))
 
 
 def l2_factor(regularizer: Any) -> float | None:
