@@ -292,3 +292,21 @@ def test_the_explanations_parts_show_shapes_and_norms_not_values():
     assert repr(update).endswith(f", shrink_factor={update.shrink_factor!r})")
     assert repr(decay).startswith("DecayComparison(decay_step=<(30, 25) float32, ‖·‖ = ")
     assert all(len(repr(part)) < 300 for part in (gradient, update, decay))
+
+
+def test_a_sweep_with_diverged_fits_displays_and_never_chooses_them():
+    def records(losses):
+        return [{"value": v, "fold": 0, "seed": 0, "val_data_loss": loss, "norms": {}, "history": {}}
+                for v, loss in zip(LAMBDAS, losses)]
+    nan = float("nan")
+    some = SweepResults("lambda", LAMBDAS, records([nan, 0.6, 0.5, nan]))
+    assert (some.best_lambda, some.best_lambda_1se) == (1e-2, 1e-2)  # the diverged λ = 0 and 0.1 are never chosen
+    assert repr(some).endswith("; best Keras l2 = 0.01, 1-SE Keras l2 = 0.01>")
+    assert Display(some._repr_html_()).tables[0][3][-1] == "best, 1-SE"
+    none = SweepResults("lambda", LAMBDAS, records([nan] * 4))
+    with pytest.raises(ValueError, match=r"Choosing λ needs a finite mean validation data loss for at least one "
+                                         r"λ. Received: means \[nan, nan, nan, nan\]"):
+        none.best_lambda
+    assert repr(none) == "<SweepResults: validation curve over Keras l2, 4 values, 4 fits>"
+    texts = [text for _, text in Display(none._repr_html_()).texts]
+    assert texts[0] == "No λ has a finite mean validation data loss (did every fit diverge?), so no λ is chosen."

@@ -45,6 +45,17 @@ def chooses_lambda(results: SweepResults) -> bool:
     return results.param == "lambda" and "val_data_loss" in results.metric_keys()
 
 
+def chosen(results: SweepResults) -> tuple[Any, Any] | None:
+    """(best λ, 1-SE λ), or None when the results choose none (a learning curve, no validation data loss, or no
+    λ with a finite mean: every fit diverged)."""
+    if not chooses_lambda(results):
+        return None
+    try:
+        return results.best_lambda, results.best_lambda_1se
+    except ValueError:
+        return None
+
+
 def summary_table(results: SweepResults) -> tuple[list[str], list[list[str]], list[str]]:
     """(header, rows, row classes) of the summary: per swept value, mean ± std over folds × seeds of the data
     losses, the validation metric, the penalty and each kernel norm; the best and the 1-SE λ marked."""
@@ -59,9 +70,11 @@ def summary_table(results: SweepResults) -> tuple[list[str], list[list[str]], li
     columns += [(key, f"‖W‖ {key[len('norm/'):]}") for key in keys if key.startswith("norm/")]
 
     is_lambda = chooses_lambda(results)
-    choice = {results.best_lambda: ["best"]} if is_lambda else {}
-    if is_lambda:
-        choice.setdefault(results.best_lambda_1se, []).append("1-SE")
+    picks = chosen(results)
+    choice: dict[Any, list[str]] = {}
+    if picks is not None:
+        choice = {picks[0]: ["best"]}
+        choice.setdefault(picks[1], []).append("1-SE")
     lecture = results.param == "lambda" and results.convention != "lecture" and results.training_rows is not None
     rows, classes = [], []
     for row in results.summary():
@@ -83,8 +96,11 @@ def choice_sentences(results: SweepResults) -> list[str]:
         return ["This is a learning curve (param = train_size): choosing λ needs a validation curve."]
     if not chooses_lambda(results):
         return ["The records hold no val_data_loss, so no λ is chosen."]
+    picks = chosen(results)
+    if picks is None:
+        return ["No λ has a finite mean validation data loss (did every fit diverge?), so no λ is chosen."]
     rows = {row["value"]: row for row in results.summary()}
-    best, one_se = results.best_lambda, results.best_lambda_1se
+    best, one_se = picks
     mean, sem = rows[best]["val_data_loss_mean"], rows[best]["val_data_loss_sem"]
     return [(f"Best λ: {results.strength_text(best)}, the lowest mean validation data loss, J_cv = "
              f"{_short(mean)} (standard error {_short(sem)} over {rows[best]['n']} fits)."),
@@ -98,9 +114,9 @@ def sweep_repr(results: SweepResults) -> str:
     """``<SweepResults: validation curve over Keras l2, 5 values × 3 fits; best Keras l2 = 0.01 (…)>``."""
     kind = f"validation curve over {results.strength_label}" if results.param == "lambda" else "learning curve"
     text = f"<SweepResults: {kind}, {len(results.values)} values, {len(results.records)} fits"
-    if chooses_lambda(results) and results.values:
-        text += (f"; best {results.strength_text(results.best_lambda)}, "
-                 f"1-SE {results.strength_text(results.best_lambda_1se)}")
+    picks = chosen(results)
+    if picks is not None:
+        text += f"; best {results.strength_text(picks[0])}, 1-SE {results.strength_text(picks[1])}"
     return one_line(text + ">")
 
 
@@ -119,8 +135,9 @@ def _chart(results: SweepResults) -> str:
         return ""
     index = {value: i for i, value in enumerate(results.values)}
     marks = []
-    if chooses_lambda(results):
-        best, one_se = results.best_lambda, results.best_lambda_1se
+    picks = chosen(results)
+    if picks is not None:
+        best, one_se = picks
         marks = [Line(f"best: {results.strength_text(best)}", [positions[index[best]]], [0.0], BEST),
                  Line(f"1-SE: {results.strength_text(one_se)}", [positions[index[one_se]]], [0.0], ONE_SE, "5 3")]
     every = math.ceil(len(positions) / 8)  # at most 8 labels

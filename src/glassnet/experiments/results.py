@@ -193,10 +193,17 @@ class SweepResults:
 
         J_cv has no penalty term on purpose. The penalty is a training device that grows with λ itself, so
         adding it would push the choice towards small λ for reasons that have nothing to do with prediction.
-        What we compare is how well each trained model predicts data it has not seen.
+        What we compare is how well each trained model predicts data it has not seen. A λ whose fits diverged
+        (a NaN mean) is never chosen.
         """
-        means = self._val_data_loss("mean")
-        return self.values[int(np.argmin(means))]
+        return self.values[self._best_index(self._val_data_loss("mean"))]
+
+    def _best_index(self, means: list[float]) -> int:
+        finite = [mean if math.isfinite(mean) else math.inf for mean in means]
+        if not finite or min(finite) == math.inf:
+            raise ValueError("Choosing λ needs a finite mean validation data loss for at least one λ. "
+                             f"Received: means {means}")
+        return int(np.argmin(finite))
 
     @property
     def best_lambda_1se(self) -> float:
@@ -208,7 +215,7 @@ class SweepResults:
         Always ≥ λ*.
         """
         means, sems = self._val_data_loss("mean"), self._val_data_loss("sem")
-        best = int(np.argmin(means))
+        best = self._best_index(means)
         threshold = means[best] + sems[best]
         return max(value for value, mean in zip(self.values, means) if mean <= threshold)
 
