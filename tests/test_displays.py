@@ -306,7 +306,7 @@ def test_a_sweep_with_diverged_fits_displays_and_never_chooses_them():
     none = SweepResults("lambda", LAMBDAS, records([nan] * 4))
     with pytest.raises(ValueError, match=r"Choosing λ needs a finite mean validation data loss for at least one "
                                          r"λ. Received: means \[nan, nan, nan, nan\]"):
-        none.best_lambda
+        _ = none.best_lambda
     assert repr(none) == "<SweepResults: validation curve over Keras l2, 4 values, 4 fits>"
     texts = [text for _, text in Display(none._repr_html_()).texts]
     assert texts[0] == "No λ has a finite mean validation data loss (did every fit diverge?), so no λ is chosen."
