@@ -96,8 +96,8 @@ def save_model(model: Sequential, path: str | os.PathLike, *, max_bytes: int = M
     _refuse_legacy_suffix(target, "a model")
     if _suffix(target) in _KERAS_SUFFIXES:
         if preparation is not None:
-            raise ValueError("A .keras file cannot carry glassnet's data-preparation record. Received: "
-                             f"preparation for target {preparation.target!r} with path={target!r}")
+            raise ValueError("A .keras file cannot carry glassnet's data-preparation record: save to a .glassnet "
+                             f"file. Received: preparation={describe(preparation)} with path={target!r}")
         return _save_keras(model, target, max_bytes)
     config, tensors = _model_config(model)
     if preparation is not None:
@@ -116,7 +116,7 @@ def _save_keras(model: Sequential, target: str, max_bytes: int) -> None:
                          f"{max_bytes} (what loading reads unless told otherwise). Pass max_bytes={len(blob)} or "
                          f"more to the save and to the load. Received: max_bytes={max_bytes}")
     try:
-        _check_model(*read_keras(blob, max_bytes), max_bytes)
+        _check_model(*read_keras(blob, max_bytes, trusted=True), max_bytes)
     except ModelFileError as exc:
         raise ValueError(f"Cannot save to {target!r}: loading would refuse the file, because {exc}") from exc
     write_atomically(target, [blob])

@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
-from typing import Any
+import zlib
 
 from .messages import _bad, _Said
 
@@ -96,8 +96,12 @@ def read_archive(blob: bytes | bytearray, max_bytes: int) -> dict[str, bytes]:
         entries = _check_entries(archive, max_bytes)
         contents = {}
         for name, info in entries.items():
-            with archive.open(info) as handle:  # stops at file_size; a wrong CRC raises BadZipFile at the end
-                data = handle.read(info.file_size + 1)
+            try:
+                with archive.open(info) as handle:  # stops at file_size; a wrong CRC raises BadZipFile at the end
+                    data = handle.read(info.file_size + 1)
+            except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+                _bad(f"the archive's entry {name!r}", "intact (its local header, content and CRC-32 as the "
+                     "archive's directory says)", _Said(f"{type(exc).__name__}: {exc}"))
             if len(data) != info.file_size:
                 _bad(f"the archive's entry {name!r}", f"{info.file_size} bytes, its declared size",
                      _Said(f"{len(data)} bytes"))
@@ -116,7 +120,3 @@ def archive_bytes(entries: dict[str, bytes]) -> bytes:
             archive.writestr(info, data)
     return buffer.getvalue()
 
-
-def describe_entries(contents: dict[str, Any]) -> str:
-    """The entry names, for messages."""
-    return ", ".join(sorted(contents))

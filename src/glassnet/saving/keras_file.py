@@ -124,8 +124,10 @@ def _statistics_in_config(model: KerasModel, declared: list[tuple[str, tuple[int
                      f"{shape} (or one number), one per input feature", value.tolist())
 
 
-def glassnet_content(contents: dict[str, bytes], max_bytes: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The config and tensors of the glassnet model file a checked Keras archive amounts to."""
+def glassnet_content(contents: dict[str, bytes], max_bytes: int,
+                     trusted: bool = False) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The config and tensors of the glassnet model file a checked Keras archive amounts to (``trusted``: one
+    glassnet has just written, whose HDF5 file is read in this process)."""
     if METADATA in contents:
         metadata = _json(contents[METADATA].decode("utf-8", "replace"), "metadata.json")
         version = metadata.get("keras_version") if isinstance(metadata, dict) else None
@@ -143,7 +145,7 @@ def glassnet_content(contents: dict[str, bytes], max_bytes: int) -> tuple[dict[s
     variables = [Variable(path, shape, "float" if name else "int") for path, shape, name in layers]
     variables += [Variable(path, shape, "int" if name == "iterations" else "float", required=False)
                   for path, shape, name in base + slots]
-    found = read_variables(contents[WEIGHTS], variables, groups)
+    found = read_variables(contents[WEIGHTS], variables, groups, trusted=trusted)
     tensors = {}
     for path, _, name in layers + slots + base[1:]:
         if name and path in found:
@@ -166,7 +168,8 @@ def glassnet_content(contents: dict[str, bytes], max_bytes: int) -> tuple[dict[s
     return config, tensors
 
 
-def read_keras(blob: bytes | bytearray, max_bytes: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def read_keras(blob: bytes | bytearray, max_bytes: int,
+               trusted: bool = False) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """:func:`glassnet_content` of the bytes of a ``.keras`` file."""
-    return glassnet_content(read_archive(blob, max_bytes), max_bytes)
+    return glassnet_content(read_archive(blob, max_bytes), max_bytes, trusted)
 

@@ -20,6 +20,7 @@ from typing import Any
 from .. import losses as los
 from .. import metrics as met
 from .. import optimizers as opt
+from ..errors import ModelFileError
 from .allow_list import _decode, _decode_value, _encode
 from .container import _MAX_DIM
 from .keras_config import _CODE, SharedObjects, check_object, from_keras
@@ -252,7 +253,7 @@ def _compile(data: Any, layers: list[Any], features: int | None, shared: SharedO
         try:
             met.get(metric, loss, width).check(loss, width)
         except (ValueError, TypeError) as exc:
-            _bad(f"{where}.metrics[{index}]", f"a metric glassnet computes for this loss ({exc})", metric)
+            raise ModelFileError(f"`{where}.metrics[{index}]` was refused by compile(): {exc}") from exc
     regularization = {"regularizer": None, "regularize_bias": False, "lam": None, "n_samples": None}
     return {"optimizer": optimizer_form, "loss": loss_form, "metrics": names,
             "regularization": regularization}, optimizer_object

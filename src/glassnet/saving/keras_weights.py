@@ -1,33 +1,39 @@
-"""``model.weights.h5`` of a ``.keras`` archive: Keras's variables, read with bounds through h5py, and written.
+"""``model.weights.h5`` of a ``.keras`` archive: Keras's variables, read through h5py in a bounded child
+process, and written.
 
 Keras 3 (``H5IOStore`` in ``keras/src/saving/saving_lib.py``) keeps each object's variables as the datasets
 ``<object path>/vars/0``, ``/vars/1``, ... of an HDF5 file: ``layers/dense/vars/0`` is the first Dense layer's
-kernel, ``optimizer/vars/0`` the optimizer's step count. The caller says which datasets (path, shape, float or
-integer) and which groups the config builds (:class:`Variable`); :func:`read_variables` reads exactly those:
-
-- every object of the file it visits is a hard link inside the file (a soft or external link could point at
-  another file) and sits at a path the config builds — anything else is refused by its path;
-- a dataset has the shape the config builds (so what is read is bounded by the config, whatever its
-  compression), a float32/float64 dtype (an integer one for step counts), its data in the file itself (not
-  virtual, not external) and no filter beyond deflate, shuffle and Fletcher-32: any other filter is a plugin
-  library HDF5 would load, which is code;
-- attributes are never read.
-
-The HDF5 file is opened in memory (h5py's file-object driver); nothing touches the disk.
+kernel, ``optimizer/vars/0`` the optimizer's step count. The caller names the datasets the config builds
+(:class:`Variable`) and the groups that hold them; :mod:`~glassnet.saving.hdf5_reader` reads exactly those, in a
+process of its own whose memory, CPU time and file writes the operating system bounds (HDF5 can run away on a
+damaged file: see there). Its answer is checked here as untrusted too: every array must be one that was asked
+for, in the dtype and shape asked for, the bytes adding up exactly. A child that dies or runs out of time is a
+refusal, not a crash of the caller. A file glassnet has just written is read in the calling process.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..errors import ModelFileError
+from . import hdf5_reader
+from .container import _json
 from .messages import _bad, _Said
 
 WEIGHTS_ENTRY = "model.weights.h5"
-_FILTERS = {1: "deflate", 2: "shuffle", 3: "fletcher32"}  # HDF5's built-in H5Z filters that need no plugin
+CHILD_MEMORY = 1024**3  #: the child's address space beyond 4 × the bytes of the file and its variables
+CHILD_SECONDS = 30  #: the child's CPU seconds beyond one per 20 MB of the file and its variables
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -51,65 +57,70 @@ def h5py_module() -> Any:
     return h5py
 
 
-def _where(path: str) -> str:
-    return f"{WEIGHTS_ENTRY}:{path}"
+def _child(request: dict[str, Any], blob: bytes, seconds: int) -> bytes:
+    """Run hdf5_reader as a child process on ``blob``; its stdout, or a ModelFileError if it did not finish."""
+    payload = json.dumps(request).encode("utf-8")
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    try:  # -I: isolated (no PYTHON* variables, no user site, not the current folder)
+        done = subprocess.run([sys.executable, "-I", hdf5_reader.__file__], input=len(payload).to_bytes(8, "little")
+                              + payload + blob, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                              timeout=10 * seconds, check=False)
+    except subprocess.TimeoutExpired:
+        _bad(WEIGHTS_ENTRY, f"an HDF5 file h5py reads within {10 * seconds} s", _Said("reading it did not end"))
+    if done.returncode != 0:
+        _bad(WEIGHTS_ENTRY, f"an HDF5 file h5py reads within {request['memory']} bytes of memory and {seconds} s "
+             "of CPU time", _Said(f"reading it stopped with exit status {done.returncode}"))
+    return done.stdout
 
 
-def _dataset(h5py: Any, dataset: Any, variable: Variable) -> np.ndarray:
-    where = _where(variable.path)
-    if dataset.shape != variable.shape:
-        _bad(where, f"a dataset of shape {variable.shape}, what config.json builds", _Said(f"shape {dataset.shape}"))
-    dtype = dataset.dtype
-    good = dtype.kind == "f" and dtype.itemsize in (4, 8) if variable.kind == "float" else (
-        dtype.kind in "iu" and dtype.itemsize <= 8)
-    if not good:
-        expected = "float32 or float64" if variable.kind == "float" else "an integer type"
-        _bad(where, f"a dataset of {expected}", _Said(f"dtype {dtype}"))
-    if dataset.is_virtual or dataset.external:
-        _bad(where, "a dataset stored in this file", _Said("data stored in other files"))
-    plist = dataset.id.get_create_plist()
-    for index in range(plist.get_nfilters()):
-        code = plist.get_filter(index)[0]
-        if code not in _FILTERS:
-            _bad(where, f"a dataset without filters or with {sorted(_FILTERS.values())} (any other is a plugin "
-                 "library HDF5 would load: code)", _Said(f"filter {code}"))
-    array = np.asarray(dataset[()])
-    array = array.astype(array.dtype.newbyteorder("="), copy=False)
-    if variable.kind == "int" and array < 0:
-        _bad(where, "a count ≥ 0", int(array))
-    return array
+def _arrays(out: bytes, variables: dict[str, Variable]) -> dict[str, np.ndarray]:
+    """The child's answer, checked: only arrays asked for, as asked for, the bytes adding up exactly."""
+    length = int.from_bytes(out[:8], "little") if len(out) >= 8 else -1
+    if not 0 <= length <= min(len(out) - 8, 1 << 20):
+        _bad(WEIGHTS_ENTRY, "an HDF5 file the reader answers for", _Said(f"an answer of {len(out)} bytes"))
+    header = _json(out[8:8 + length].decode("utf-8", "replace"), "The reader's answer")
+    if isinstance(header, dict) and isinstance(header.get("error"), str):
+        raise ModelFileError(_UNPRINTABLE.sub("?", header["error"][:2000]))
+    entries = header.get("arrays") if isinstance(header, dict) else None
+    unasked = _Said("an answer not asked for")
+    if not isinstance(entries, list):
+        _bad(WEIGHTS_ENTRY, "an HDF5 file the reader answers for", unasked)
+    found: dict[str, np.ndarray] = {}
+    position = 8 + length
+    for entry in entries:
+        path = entry.get("path") if isinstance(entry, dict) else None
+        variable = variables.get(path) if isinstance(path, str) else None
+        if variable is None or variable.path in found or entry.get("dtype") not in hdf5_reader.DTYPES[
+                variable.kind] or entry.get("shape") != list(variable.shape):
+            _bad(WEIGHTS_ENTRY, "an HDF5 file the reader answers for", unasked)
+        count = math.prod(variable.shape)
+        size = count * np.dtype(entry["dtype"]).itemsize
+        if position + size > len(out):
+            _bad(WEIGHTS_ENTRY, "an HDF5 file the reader answers for", _Said("an answer cut short"))
+        found[variable.path] = np.frombuffer(out, entry["dtype"], count, position).reshape(variable.shape)
+        position += size
+    missing = [v.path for v in variables.values() if v.required and v.path not in found]
+    if position != len(out) or missing:
+        _bad(WEIGHTS_ENTRY, "an HDF5 file the reader answers for", _Said("an answer of the wrong length"))
+    return found
 
 
-def _walk(h5py: Any, group: Any, prefix: str, variables: dict[str, Variable], groups: set[str],
-          found: dict[str, np.ndarray]) -> None:
-    for name in group:  # lazily, one name at a time: the first unexpected one stops the walk
-        path = prefix + name
-        link = group.get(name, getlink=True)
-        if not isinstance(link, h5py.HardLink):
-            _bad(_where(path), "an object of the file itself", _Said(f"a {type(link).__name__} (it points elsewhere)"))
-        item = group[name]
-        if path in variables and isinstance(item, h5py.Dataset):
-            found[path] = _dataset(h5py, item, variables[path])
-        elif path in groups and isinstance(item, h5py.Group):
-            _walk(h5py, item, path + "/", variables, groups, found)
-        else:
-            _bad(_where(path), "absent: glassnet reads only the variables of the layers and optimizer config.json "
-                 "describes", _Said(f"a {type(item).__name__} there"))
-
-
-def read_variables(blob: bytes, variables: list[Variable], groups: set[str]) -> dict[str, np.ndarray]:
+def read_variables(blob: bytes, variables: list[Variable], groups: set[str], *,
+                   trusted: bool = False) -> dict[str, np.ndarray]:
     """The datasets of ``variables`` (by path) from the HDF5 file ``blob``; ``groups`` are the group paths that
     may hold them. Anything else in the file, and a required variable missing, is refused
-    (:class:`~glassnet.errors.ModelFileError`)."""
-    h5py = h5py_module()
-    wanted = {variable.path: variable for variable in variables}
-    found: dict[str, np.ndarray] = {}
-    with h5py.File(io.BytesIO(blob), "r") as file:
-        _walk(h5py, file, "", wanted, groups, found)
-    missing = [variable.path for variable in variables if variable.required and variable.path not in found]
-    if missing:
-        _bad(WEIGHTS_ENTRY, "the variables of the layers config.json describes", _Said(f"missing {missing[:6]}"))
-    return found
+    (:class:`~glassnet.errors.ModelFileError`). ``trusted``: glassnet wrote ``blob`` itself just now, so it is
+    read in this process."""
+    listed = [(v.path, v.shape, v.kind, v.required) for v in variables]
+    if trusted:
+        try:
+            return hdf5_reader.read(blob, listed, groups)
+        except hdf5_reader.Refused as exc:
+            raise ModelFileError(str(exc)) from None
+    need = len(blob) + sum(math.prod(v.shape) * 8 for v in variables)
+    seconds = CHILD_SECONDS + need // 20_000_000
+    request = {"variables": listed, "groups": sorted(groups), "memory": CHILD_MEMORY + 4 * need, "seconds": seconds}
+    return _arrays(_child(request, bytes(blob), seconds), {v.path: v for v in variables})
 
 
 def variables_bytes(groups: dict[str, str], arrays: dict[str, np.ndarray]) -> bytes:
