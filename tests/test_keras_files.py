@@ -228,3 +228,27 @@ def test_the_archive_is_what_keras_writes(tmp_path):
     rebuilt = json.loads(json.dumps(theirs.get_config()["layers"]))  # as Keras would write them (tuples as lists)
     for mine, keras_own in zip(config["config"]["layers"], rebuilt):
         assert in_float32(mine["config"]) == in_float32(keras_own["config"])  # Keras's L1 keeps l1 in float32
+
+
+# --- the command line -----------------------------------------------------------------------------------------
+def test_glassnet_explain_and_predict_take_a_model_trained_in_keras(tmp_path, capsys):
+    from glassnet.cli import main
+
+    theirs = keras_model(dropout=False)
+    theirs.save(tmp_path / "model.keras")
+    data = tmp_path / "rows.csv"
+    data.write_text("a,b,c,label\n" + "".join(f"{a},{b},{c},{int(t)}\n" for (a, b, c), t in zip(X.tolist(), Y)))
+    assert main(["explain", "--model", str(tmp_path / "model.keras"), "--data", str(data), "--target", "label",
+                 "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["total_loss"] == pytest.approx(theirs.evaluate(X, Y, batch_size=len(X), verbose=0)[0], abs=1e-6)
+    assert {(p["layer"], p["weight"]) for p in payload["penalties"]} >= {("dense", "kernel"), ("dense", "bias")}
+    assert main(["predict", "--model", str(tmp_path / "model.keras"), "--data", str(data), "--target", "label"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "line,output_0" and len(lines) == len(X) + 1
+    assert float(lines[1].split(",")[1]) == pytest.approx(float(theirs.predict(X[:1], verbose=0)[0, 0]), abs=1e-5)
+    uncompiled = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    uncompiled.save(tmp_path / "uncompiled.keras")
+    assert main(["explain", "--model", str(tmp_path / "uncompiled.keras"), "--data", str(data), "--target",
+                 "label"]) == 2
+    assert "has no loss and optimizer (saved before compile())" in capsys.readouterr().err
