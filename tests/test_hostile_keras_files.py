@@ -387,8 +387,10 @@ def test_a_legacy_h5_file_and_a_garbled_weights_entry_are_refused(tmp_path, outc
     legacy = io.BytesIO()
     with h5py.File(legacy, "w") as file:
         file["model_weights"] = np.zeros(3)
-    refused(tmp_path, legacy.getvalue(), r"Received: an HDF5 file \(Keras 2's legacy .h5 format\): load it in Keras "
-                                         r"and save it as .keras", name="model.h5")
+    refused(tmp_path, legacy.getvalue(), r"Received: an HDF5 file \(Keras's legacy .h5 model or its .weights.h5\): "
+                                         r"load the model in Keras and save it as .keras", name="model.h5")
+    with pytest.raises(ModelFileError, match=r"Received: an HDF5 file \(Keras's legacy .h5 model"):
+        _built(Dense(1)).load_weights(tmp_path / "model.h5")
     refused(tmp_path, zipped({**base_entries(), "model.weights.h5": b"garbage"}),
             r"`model.weights.h5` must be an intact HDF5 file. Received: a damaged file \(OSError: ")
     outcome("refused cleanly", count=2)

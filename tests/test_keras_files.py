@@ -69,13 +69,13 @@ def glassnet_model(dtype="float32"):
     return model
 
 
-def one_step_keras(model):
-    model.fit(X, Y, batch_size=len(X), epochs=1, shuffle=False, verbose=0)
+def one_step_keras(model, y=Y):
+    model.fit(X, y, batch_size=len(X), epochs=1, shuffle=False, verbose=0)
     return [w.numpy() for w in model.weights if w.name != "count"]  # Normalization's count: Keras's alone
 
 
-def one_step_glassnet(model):
-    model.fit(X, Y, batch_size=len(X), epochs=1, shuffle=False, verbose=0)
+def one_step_glassnet(model, y=Y):
+    model.fit(X, y, batch_size=len(X), epochs=1, shuffle=False, verbose=0)
     return model.get_weights()
 
 
@@ -242,7 +242,8 @@ def test_glassnet_explain_and_predict_take_a_model_trained_in_keras(tmp_path, ca
                  "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["total_loss"] == pytest.approx(theirs.evaluate(X, Y, batch_size=len(X), verbose=0)[0], abs=1e-6)
-    assert {(p["layer"], p["weight"]) for p in payload["penalties"]} >= {("dense", "kernel"), ("dense", "bias")}
+    hidden = theirs.layers[1].name  # Keras numbers its default names per process: dense, dense_1, ...
+    assert {(p["layer"], p["weight"]) for p in payload["penalties"]} >= {(hidden, "kernel"), (hidden, "bias")}
     assert main(["predict", "--model", str(tmp_path / "model.keras"), "--data", str(data), "--target", "label"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "line,output_0" and len(lines) == len(X) + 1
@@ -252,3 +253,39 @@ def test_glassnet_explain_and_predict_take_a_model_trained_in_keras(tmp_path, ca
     assert main(["explain", "--model", str(tmp_path / "uncompiled.keras"), "--data", str(data), "--target",
                  "label"]) == 2
     assert "has no loss and optimizer (saved before compile())" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["activations", "lecture"])
+def test_every_initializer_constraint_activation_and_optimizer_glassnet_writes_keras_reads(tmp_path, case):
+    from glassnet import L1L2, AdamW, MinMaxNorm, NonNeg, UnitNorm
+    from glassnet.initializers import Constant, RandomUniform, VarianceScaling
+    from glassnet.losses import Huber
+    from glassnet.optimizers import ExponentialDecay
+
+    if case == "activations":
+        layers = [Dense(4, activation, kernel_initializer=VarianceScaling(2.0, "fan_avg", "uniform", seed=1),
+                        bias_initializer=Constant(0.1), kernel_constraint=UnitNorm(), name=f"d_{activation}")
+                  for activation in ("tanh", "elu", "gelu", "softplus", "leaky_relu", "sigmoid")]
+        layers.append(Dense(3, "softmax", kernel_initializer=RandomUniform(-0.2, 0.3, seed=2),
+                            kernel_constraint=MinMaxNorm(0.5, 1.5), name="out"))
+        compiled = dict(optimizer=AdamW(0.01, weight_decay=0.01, amsgrad=True), loss="categorical_crossentropy",
+                        metrics=["categorical_accuracy"])
+        y = np.eye(3)[(X[:, 0] > 0).astype(int) + (X[:, 1] > 1).astype(int)]
+    else:
+        layers = [Dense(4, "relu", kernel_regularizer=L1L2(0.01, 0.02), bias_constraint=NonNeg(), name="h"),
+                  Dense(1, name="o")]
+        compiled = dict(optimizer=SGD(ExponentialDecay(0.05, 3, 0.5), momentum=0.5), loss=Huber(2.0), lam=0.7,
+                        metrics=["mae"])
+        y = X[:, :1] - X[:, 1:2]
+    ours = Sequential(layers, seed=0)
+    ours.compile(**compiled)
+    ours.fit(X, y, batch_size=8, epochs=2, verbose=0)
+    ours.save(tmp_path / "model.keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(theirs.predict(X, verbose=0), ours.predict(X, verbose=0), atol=1e-6, rtol=0)
+    if case == "lecture":  # compile(lam=0.7) on 24 rows (Huber: no ½): L2(λ/2m) on each kernel without its own
+        assert float(theirs.layers[1].kernel_regularizer.l2) == pytest.approx(0.7 / 48)
+        assert float(theirs.layers[0].kernel_regularizer.l1) == pytest.approx(0.01)
+        assert theirs.loss.get_config()["name"] == "huber_loss" and theirs.loss.fn is not None
+        assert float(theirs.loss(np.array([[0.0]]), np.array([[3.0]]))) == pytest.approx(2.0 * 3.0 - 0.5 * 2.0 ** 2)
+    assert_close(one_step_keras(theirs, y), one_step_glassnet(ours, y), atol=2e-6)

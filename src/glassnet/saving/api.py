@@ -5,8 +5,8 @@
 The suffix chooses the format of a save: ``.keras`` writes a Keras 3 archive
 (:mod:`~glassnet.saving.keras_writer`), ``.h5``/``.hdf5`` is refused (Keras 3's legacy format: glassnet never
 writes its own format under a Keras name), anything else writes glassnet's safetensors file. Loading reads a
-``.keras`` name or a zip archive as a Keras 3 file (:mod:`~glassnet.saving.keras_file`), anything else as a
-glassnet file; a legacy Keras HDF5 file is refused with what to do instead.
+``.keras`` name as a Keras 3 archive (:mod:`~glassnet.saving.keras_file`), anything else as a glassnet file;
+a legacy Keras HDF5 file is refused with what to do instead.
 
 Whatever saving writes, loading reads: before writing anything, a save runs the loader's own checks on the
 header and tensors it is about to write, with the same ``max_bytes``, and refuses with ``ValueError`` what a
@@ -35,7 +35,7 @@ from .model_file import _check_model, _decode_model, _model_config, _savable_str
 from .preparation_section import SECTION, decode_section, encode_section, split_section
 
 _KERAS_SUFFIXES, _LEGACY_SUFFIXES = (".keras",), (".h5", ".hdf5")
-_HDF5_SIGNATURE, _ZIP_SIGNATURE = b"\x89HDF\r\n\x1a\n", b"PK\x03\x04"
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 def _suffix(path: str) -> str:
@@ -54,7 +54,8 @@ def _refuse_foreign(blob: bytes | bytearray) -> None:
     """A legacy Keras HDF5 file is not a glassnet file: say what it is."""
     if bytes(blob[:8]) == _HDF5_SIGNATURE:
         raise ModelFileError("the file must be a glassnet file or a Keras 3 .keras archive. Received: an HDF5 "
-                             "file (Keras 2's legacy .h5 format): load it in Keras and save it as .keras")
+                             "file (Keras's legacy .h5 model or its .weights.h5): load the model in Keras and save "
+                             "it as .keras")
 
 
 def _save(path: Any, kind: str, config: dict[str, Any], tensors: list[tuple[str, np.ndarray]],
@@ -177,10 +178,10 @@ def load_model_and_preparation(path: str | os.PathLike, *, max_bytes: int = MAX_
     """:func:`load_model`, and the file's checked :class:`~glassnet.datasets.Preparation` record (None for a
     file without one, such as any ``model.save``)."""
     source, max_bytes = check_path(path), check_positive_int("max_bytes", max_bytes)
-    blob = _read(source, max_bytes)
-    keras = _suffix(source) in _KERAS_SUFFIXES or bytes(blob[:4]) == _ZIP_SIGNATURE
+    keras = _suffix(source) in _KERAS_SUFFIXES
     if keras:
         h5py_module()  # a missing h5py is an ImportError that says how to install it, not a damaged file
+    blob = _read(source, max_bytes)
     with _file_errors(source):
         if keras:
             return _decode_model(*read_keras(blob, max_bytes), max_bytes), None
@@ -207,9 +208,6 @@ def load_weights(model: Sequential, path: str | os.PathLike, *, max_bytes: int =
     source, max_bytes = check_path(path), check_positive_int("max_bytes", max_bytes)
     blob = _read(source, max_bytes)
     with _file_errors(source):
-        if bytes(blob[:4]) == _ZIP_SIGNATURE:
-            _bad("the file", "a glassnet weights file (load a Keras .keras archive with glassnet.load_model)",
-                 _Said("a zip archive"))
         _refuse_foreign(blob)
         kind, config, tensors = _parse(blob)
         names = _weight_names(kind, config, tensors)
