@@ -5,7 +5,8 @@ Why a process: the HDF5 library trusts the sizes a file states. A 20 kB ``model.
 changed (found by fuzzing) makes it allocate and touch 12 GB and spin for minutes before it gives up, whatever
 glassnet checks around it: nothing in h5py bounds it. So the file is parsed in a child process whose address
 space (1 GiB + 4 × the bytes it may legitimately need), CPU time and file writes (none) are limited by the
-operating system; a runaway ends the child, never the caller. The child imports nothing of glassnet (only the
+operating system (POSIX ``setrlimit``; on Windows only the caller's wall-clock timeout applies); a runaway ends
+the child, never the caller. The child imports nothing of glassnet (only the
 standard library, NumPy and h5py) and answers on stdout in a plain format the parent checks field by field —
 never a pickle::
 
