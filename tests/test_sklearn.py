@@ -311,7 +311,7 @@ def test_bad_parameters_raise_value_error_at_fit_naming_the_parameter(name, valu
 
 
 @pytest.mark.parametrize(("name", "value"), [
-    ("hidden_layer_sizes", "25"), ("hidden_layer_sizes", (2.5,)), ("early_stopping", "yes"),
+    ("hidden_layer_sizes", "25"), ("hidden_layer_sizes", (2.5,)), ("early_stopping", "yes"), ("warm_start", 1),
     ("random_state", "seed"), ("l2", "0.1"), ("patience", 1.5), ("verbose", "loud"),
 ])
 def test_parameters_of_the_wrong_type_raise_type_error_naming_the_parameter(name, value):

@@ -37,8 +37,9 @@ __version__ = "0.1.0"
 
 
 def load_model(path: str | os.PathLike, *, max_bytes: int | None = None) -> Sequential:
-    """Load a model saved with ``model.save(path)``; never runs code from the file (see glassnet.saving).
-    Files larger than ``max_bytes`` (default 2 GiB) are refused before they are read."""
+    """Load a model saved with ``model.save(path)``, or a Keras 3 ``.keras`` archive of a Sequential (see
+    glassnet.saving.keras_file); never runs code from the file (see glassnet.saving). Files larger than
+    ``max_bytes`` (default 2 GiB) are refused before they are read."""
     from .saving import load_model as _load_model
 
     return _load_model(path) if max_bytes is None else _load_model(path, max_bytes=max_bytes)

@@ -54,7 +54,8 @@ def target_column(path: str, target: Any) -> Any:
 
 
 def load(path: str) -> tuple[Any, Any]:
-    """The model of a file and its Preparation record (None if it has none), names made printable."""
+    """The model of a file — glassnet's, or a Keras 3 ``.keras`` archive — and its Preparation record (None if it
+    has none, as a .keras file never has), names made printable."""
     from ..saving import load_model_and_preparation
 
     if not Path(path).is_file():
@@ -210,6 +211,9 @@ def explain(args: Any) -> int:
     from .. import Normalization
 
     model, preparation = load(args.model)
+    if not model.compiled:  # e.g. a Keras .keras file saved before compile(): no loss to split
+        raise UsageError(f"model file {args.model} has no loss and optimizer (saved before compile()): explain needs "
+                         "them; compile the model and save it again")
     table = read_data(args.data, args.target)
     target = target_column(args.data, args.target)
     try:

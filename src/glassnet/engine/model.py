@@ -401,7 +401,8 @@ class Sequential:
     def save(self, path: Any, *, max_bytes: int | None = None) -> None:
         """Write architecture, compile settings, weights and optimizer state to one file: see
         :mod:`glassnet.saving`. The write is atomic: a crash leaves any previous file intact. A file larger than
-        ``max_bytes`` (default 2 GiB, what ``load_model`` reads by default) is refused before anything is written."""
+        ``max_bytes`` (default 2 GiB, what ``load_model`` reads by default) is refused before anything is written.
+        A ``.keras`` path writes a Keras 3 archive (:mod:`glassnet.saving.keras_writer`); ``.h5`` is refused."""
         from ..saving import save_model
 
         save_model(self, path) if max_bytes is None else save_model(self, path, max_bytes=max_bytes)
