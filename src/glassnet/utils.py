@@ -35,7 +35,7 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
                          f"{num_classes!r}")
     if array.size and (not np.all(np.isfinite(array)) or np.any(array < 0) or np.any(array != np.round(array))):
         bad = array.reshape(-1)[~(np.isfinite(array) & (array >= 0) & (array == np.round(array))).reshape(-1)]
-        raise ValueError(f"Argument `x` must hold integer class labels ≥ 0. Received: x containing {bad[0]!r}")
+        raise ValueError(f"Argument `x` must hold integer class labels ≥ 0. Received: x containing {bad[0].item()!r}")
     labels = array.astype(np.int64).reshape(-1)
     if num_classes is None:
         num_classes = int(labels.max()) + 1 if labels.size else 0

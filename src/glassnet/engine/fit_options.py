@@ -52,11 +52,10 @@ def class_sample_weights(y: np.ndarray, class_weight: dict[int, float], dtype: n
     array([1., 3., 3.], dtype=float32)
     """
     labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] != 1 else y.reshape(len(y))
-    labels = np.round(labels).astype(np.int64)
-    table = np.ones(max(int(labels.max(initial=0)), max(class_weight, default=0)) + 1, dtype=dtype)
-    for label, weight in class_weight.items():
-        table[label] = weight
-    return table[labels]
+    # By the classes present, not by index: a class index of 10¹² in the dict must not allocate a 10¹²-entry table.
+    classes, rows = np.unique(np.round(labels), return_inverse=True)
+    table = np.array([class_weight.get(int(c), 1.0) if np.isfinite(c) else 1.0 for c in classes], dtype=dtype)
+    return table[rows.reshape(len(y))]
 
 
 def check_initial_epoch(value: Any) -> int:

@@ -178,6 +178,8 @@ class AUC(Metric, Configurable):
     def _positives(self, positive: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(TP, FP) at every threshold for one column of labels and scores."""
         if self.evenly_spaced:
+            # NaN (a diverged model under on_nonfinite='ignore') lands in bucket 0, where Keras's cast puts it
+            scores = np.nan_to_num(scores, nan=0.0)
             buckets = np.ceil(np.clip(scores, 0, 1) * np.float32(self.num_thresholds - 1)) - 1
             buckets = np.maximum(buckets, 0).astype(np.int64)
             true = np.bincount(buckets, weights=positive, minlength=self.num_thresholds)
