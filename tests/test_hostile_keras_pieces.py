@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,6 +30,9 @@ from glassnet import (
     metrics,
 )
 
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib puts no test folder on the path
+from test_hostile_files import edited, poison  # noqa: E402 - the file editors the other hostile-file tests use
+
 
 def data(n=64, features=4, seed=0):
     rng = np.random.default_rng(seed)
@@ -43,23 +47,6 @@ def tutorial_model():
     model.compile(Nadam(0.01), "binary_crossentropy", metrics=["accuracy", metrics.AUC(name="auc")])
     model.fit(*data(), epochs=1, batch_size=16, verbose=0)
     return model
-
-
-def edited(blob: bytes, change_config=None, change_tensor=None) -> bytes:
-    """The file with its config (a dict) or one tensor's bytes changed."""
-    length = int.from_bytes(blob[:8], "little")
-    header, body = json.loads(blob[8:8 + length]), bytearray(blob[8 + length:])
-    if change_config:
-        config = json.loads(header["__metadata__"]["config"])
-        change_config(config)
-        header["__metadata__"]["config"] = json.dumps(config)
-    if change_tensor:
-        name, value = change_tensor
-        begin = header[name]["data_offsets"][0]
-        item = np.array([value], "<f4").tobytes()
-        body[begin:begin + len(item)] = item
-    text = json.dumps(header).encode("utf-8")
-    return len(text).to_bytes(8, "little") + text + bytes(body)
 
 
 def _layer(index, key, value):
@@ -84,8 +71,9 @@ def _set(path, value):
 
 
 HOSTILE_FILES = {
-    "negative moving variance": (None, ("bn/moving_variance", -1.0), r"tensor 'bn/moving_variance'.*variances ≥ 0"),
-    "NaN moving mean": (None, ("bn/moving_mean", float("nan")), r"bn/moving_mean"),
+    "negative moving variance": (None, poison("bn/moving_variance", -1.0),
+                                 r"tensor 'bn/moving_variance'.*variances ≥ 0"),
+    "NaN moving mean": (None, poison("bn/moving_mean", float("nan")), r"bn/moving_mean"),
     "momentum 2": (_layer(1, "momentum", 2.0), None, r"`momentum` must be in \[0, 1\]"),
     "epsilon 0": (_layer(1, "epsilon", 0.0), None, r"`epsilon` must be a finite number > 0"),
     "scale off, gamma still in the file": (_layer(1, "scale", False), None, r"config.weights"),
@@ -106,11 +94,11 @@ HOSTILE_FILES = {
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_FILES))
 def test_hostile_model_files_are_refused(tmp_path, case, outcome):
-    change_config, change_tensor, message = HOSTILE_FILES[case]
+    change_config, change_tensor, message = HOSTILE_FILES[case]  # change_tensor: poison(name, value) or None
     path = tmp_path / "model.glassnet"
     tutorial_model().save(path)
     glassnet.load_model(path)  # the file as saved loads
-    path.write_bytes(edited(path.read_bytes(), change_config, change_tensor))
+    path.write_bytes(edited(path.read_bytes(), change_header=change_tensor, change_config=change_config))
     with pytest.raises(ModelFileError, match=message):
         glassnet.load_model(path)
     outcome("refused cleanly")
