@@ -446,3 +446,31 @@ def test_csv_logger_append_writes_one_header(tmp_path):
     assert [line.split(",")[0] for line in lines[1:]] == ["0", "1", "0", "1"]
     small_model().fit(x, y, epochs=1, verbose=0, callbacks=[CSVLogger(path)])  # append=False: overwritten
     assert len(path.read_text().splitlines()) == 2
+
+
+class _Crash(glassnet.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 3:
+            raise RuntimeError("killed as epoch 3 begins")
+
+
+def test_reduce_lr_on_plateau_resumes_with_backup_and_restore(tmp_path):
+    """The reduced rate and the callback's wait/cooldown/best come back with the backup: a resumed run is the
+    uninterrupted one, bit for bit (Keras restores the rate with the optimizer's variables)."""
+    x, y = data()
+
+    def run(folder, crash):
+        model = small_model()
+        callbacks = [ReduceLROnPlateau(monitor="loss", patience=1, min_delta=10, factor=0.5, cooldown=1),
+                     glassnet.BackupAndRestore(folder), *([_Crash()] if crash else [])]
+        return model, model.fit(x, y, epochs=7, verbose=0, seed=1, callbacks=callbacks)
+
+    whole, whole_history = run(tmp_path / "whole", crash=False)
+    with pytest.raises(RuntimeError, match="killed"):
+        run(tmp_path / "resumed", crash=True)
+    resumed, resumed_history = run(tmp_path / "resumed", crash=False)
+    assert resumed_history.epoch == [3, 4, 5, 6]
+    assert resumed_history.history["learning_rate"] == whole_history.history["learning_rate"][3:]
+    assert len(set(whole_history.history["learning_rate"])) > 2
+    for mine, theirs in zip(resumed.get_weights(), whole.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
