@@ -23,6 +23,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib puts n
 from test_keras_parity import LECTURE, assert_weights_close, binary_data, twin_models  # noqa: E402
 
 RTOL = 1e-5
+# Keras's own callbacks read its learning-rate variable through np.array(copy=False), which NumPy 2 deprecates.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 
 
 def _assert_history(g_hist, k_hist, what: str) -> None:

@@ -27,6 +27,8 @@ import glassnet
 import glassnet.saving  # noqa: F401 - the tutorial reads lib.saving.load_model, as keras.saving.load_model
 
 RTOL, ATOL = 1e-5, 1e-6
+# Keras's own callbacks read its learning-rate variable through np.array(copy=False), which NumPy 2 deprecates.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 
 
 def imbalanced_data(n: int = 1500, seed: int = 0) -> tuple[np.ndarray, ...]:
