@@ -325,7 +325,8 @@ HOSTILE = {
     "trailing bytes": (lambda b: b + b"\0" * 8, r"bytes long, where its last tensor ends"),
     "class os.system": (class_named("os.system"),
                         r"class_name` must be one of glassnet's layer classes \['Activation', "
-                        r"'ActivityRegularization', 'Dense', 'Dropout', 'Normalization'\]. Received: 'os.system'"),
+                        r"'ActivityRegularization', 'BatchNormalization', 'Dense', 'Dropout', 'Flatten', "
+                        r"'GaussianNoise', 'Normalization'\]. Received: 'os.system'"),
     "class __import__": (class_named("__import__"), r"Received: '__import__'"),
     "module this": (class_named("this"), r"Received: 'this'"),
     "units 0": (units(0), r"layers\[0\]` \(Dense\) was refused by its constructor: Argument `units` must be "

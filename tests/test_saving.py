@@ -407,7 +407,8 @@ def model_with(layers=None, **compile_kwargs):
     (lambda: model_with(regularizer=lambda w: 0.0),
      r"`compile.regularizer`: only glassnet's own regularizer classes.*A plain function is code"),
     (lambda: model_with([MyDense(1)]), r"only glassnet's own layer classes can be saved \(Dense, Dropout, "
-                                       r"Activation, ActivityRegularization, Normalization\).*Received: .*MyDense"),
+                                       r"Activation, ActivityRegularization, Normalization, BatchNormalization, "
+                                       r"GaussianNoise, Flatten\).*Received: .*MyDense"),
     (lambda: model_with([Dense(1, kernel_initializer=initializers.Constant(float("inf")))]),
      r"kernel_initializer.value`: a model file holds finite numbers only. Received: value=inf"),
     (lambda: model_with([Dense(1, kernel_constraint=MaxNorm(axis=(0, 1)))]),

@@ -20,14 +20,35 @@ from . import (
     metrics,
     optimizers,
     regularizers,
+    utils,
 )
 from .backend import floatx, set_floatx
-from .callbacks import BackupAndRestore, EarlyStopping, History, LambdaCallback, ModelCheckpoint, TerminateOnNaN
+from .callbacks import (
+    BackupAndRestore,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
 from .constraints import MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 from .engine.model import Sequential
 from .errors import ModelFileError, NonFiniteError, NotCompiledError
-from .layers import Activation, ActivityRegularization, Dense, Dropout, Input, Normalization
-from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from .layers import (
+    Activation,
+    ActivityRegularization,
+    BatchNormalization,
+    Dense,
+    Dropout,
+    Flatten,
+    GaussianNoise,
+    Input,
+    Normalization,
+)
+from .optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .regularizers import L1, L1L2, L2
 
 if TYPE_CHECKING:
@@ -47,12 +68,14 @@ def load_model(path: str | os.PathLike, *, max_bytes: int | None = None) -> Sequ
 
 __all__ = [
     "Sequential", "Dense", "Dropout", "Activation", "ActivityRegularization", "Input", "Normalization",
-    "L1", "L2", "L1L2", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
+    "BatchNormalization", "GaussianNoise", "Flatten",
+    "L1", "L2", "L1L2", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax",
     "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm",
     "EarlyStopping", "TerminateOnNaN", "LambdaCallback", "History", "ModelCheckpoint", "BackupAndRestore",
+    "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger",
     "NotCompiledError", "ModelFileError", "NonFiniteError",
     "load_model",
     "floatx", "set_floatx",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
-    "optimizers", "regularizers",
+    "optimizers", "regularizers", "utils",
 ]

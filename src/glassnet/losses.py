@@ -254,11 +254,15 @@ _BY_NAME: dict[str, type[Loss]] = {
     "binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy, "mean_squared_error": MeanSquaredError,
     "mse": MeanSquaredError, "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError, "huber": Huber,
+    # Keras also takes the class names: compile(loss='SparseCategoricalCrossentropy')
+    **{cls.__name__: cls for cls in (BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
+                                     MeanSquaredError, MeanAbsoluteError, Huber)},
 }
 
 
 def get(identifier: str | Loss) -> Loss:
-    """Resolve a Keras loss name (``'mse'`` too) or a :class:`Loss` instance.
+    """Resolve a Keras loss name (``'mse'`` and class names such as ``'SparseCategoricalCrossentropy'`` too) or a
+    :class:`Loss` instance.
 
     >>> get("binary_crossentropy")
     BinaryCrossentropy(from_logits=False)

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._validation import as_float_array
 from ..backend import floatx
+from ..layers.flatten import flat_input
 from . import mapped_io
 from .logs import LossTotals
 
@@ -41,7 +42,7 @@ def check_x(model: Sequential, x: Any, name: str = "x") -> np.ndarray:
     """``x`` as a finite 2-D array (samples, features) in the model's dtype, with the model's input width."""
     dtype = model.dtype or np.dtype(floatx())
     mapped_io.check_file_length(name, x)  # before anything reads it: a truncated mapped file would crash
-    array = as_float_array(name, x, dtype)
+    array = flat_input(model.layers, as_float_array(name, x, dtype), name)  # images, under a first Flatten
     if array.ndim != 2:
         raise ValueError(f"Argument `{name}` must be a 2-D array (samples, features). "
                          f"Received: {name} with shape {array.shape}")

@@ -86,14 +86,16 @@ def check_gradients(state: TrainState) -> None:
 
 class StepBackup:
     """Copies of everything a training step changes, taken before it and refreshed in place (no allocation per
-    step): the weights (one copy of the state's flat θ), the optimizer's slot arrays (one block:
+    step): the weights (one copy of the state's flat θ), the non-trainable weights a training forward pass updates
+    (BatchNormalization's moving statistics, outside θ), the optimizer's slot arrays (one block:
     :meth:`~glassnet.optimizers.Optimizer.state_arrays`) and its step count. :meth:`restore` puts them all back
     after a refused or interrupted step."""
 
     def __init__(self, state: TrainState, optimizer: Any):
         self.weights = state.weights
         self.optimizer = optimizer
-        self.weight_arrays = [state.theta]
+        self.frozen = [w for layer in state.layers for w in layer.weights if not w.trainable]
+        self.weight_arrays = [state.theta] + [w.value for w in self.frozen]
         self._follow_optimizer()
 
     def _follow_optimizer(self) -> None:
@@ -127,6 +129,12 @@ class StepBackup:
                 layer, name = weight.path.rsplit("/", 1)
                 raise NonFiniteError(f"the update made weight {weight.path} NaN/inf (the step overflowed: "
                                      "is the learning rate too large?)", layer=layer, weight=name, part="weight")
+        for weight in self.frozen:
+            if not all_finite(weight.value):
+                layer, name = weight.path.rsplit("/", 1)
+                raise NonFiniteError(f"the training forward pass made the non-trainable weight {weight.path} "
+                                     "NaN/inf (the layer's inputs overflowed)", layer=layer, weight=name,
+                                     part="weight")
         for weight, slots in zip(self.optimizer.stepped_weights, self.optimizer.slots):
             for slot, array in slots.items():
                 if not all_finite(array):

@@ -21,7 +21,7 @@ import numpy as np
 from .. import callbacks as callbacks_module
 from .._validation import check_positive_int, check_seed, check_unit_interval, describe
 from ..errors import NonFiniteError
-from . import guard, label_warnings, mapped_io
+from . import fit_options, guard, label_warnings, mapped_io
 from .data import CheckedArrays, batches, check_x, check_xy, evaluate_arrays, permutation
 from .logs import LossTotals, kernel_norms
 from .step import train_step
@@ -74,8 +74,14 @@ def _split(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.nd
 def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, epochs: int = 1,
         verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
         validation_data: Any = None, shuffle: bool = True, sample_weight: Any = None,
-        seed: int | None = None, on_nonfinite: str = "raise") -> callbacks_module.History:
+        seed: int | None = None, on_nonfinite: str = "raise", *, class_weight: Any = None, initial_epoch: int = 0,
+        validation_batch_size: int | None = None, validation_freq: Any = 1) -> callbacks_module.History:
     """Train for ``epochs`` passes over ``x``/``y``; returns a :class:`~glassnet.callbacks.History`.
+
+    Keras's ``class_weight`` ({class: weight}, turned into sample weights of the training rows),
+    ``initial_epoch`` (the first epoch's index: epochs before it count as done), ``validation_freq`` (validate
+    after every k-th epoch, or after the listed epochs, counted from 1) and ``validation_batch_size`` (default
+    ``batch_size``) are checked with the rest (:mod:`glassnet.engine.fit_options`).
 
     ``seed`` (a glassnet addition) fixes shuffling and dropout masks, and — if the model is not built yet and has
     no seed of its own — its initial weights: the same seeds give bitwise-identical training.
@@ -103,9 +109,16 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     if not isinstance(shuffle, bool):
         raise TypeError(f"Argument `shuffle` must be a bool. Received: shuffle={shuffle!r}")
     seed = check_seed("seed", seed)
+    class_weight = fit_options.check_class_weight(class_weight, sample_weight)
+    initial_epoch = fit_options.check_initial_epoch(initial_epoch)
+    validation_freq = fit_options.check_validation_freq(validation_freq)
+    validation_batch_size = batch_size if validation_batch_size is None else check_positive_int(
+        "validation_batch_size", validation_batch_size)
     callback_list = _check_callbacks(callbacks)
     x, y, sample_weight = check_xy(model, x, y, sample_weight)
     (x, y, sample_weight), val = _split(model, x, y, sample_weight, validation_split, validation_data)
+    if class_weight is not None:  # Keras: the training rows only, after the validation split
+        sample_weight = fit_options.class_sample_weights(y, class_weight, x.dtype)
     n_outputs = model.output_width(x.shape[1])
     label_warnings.check_labels(model.compiled_loss, y, n_outputs)
     # Metrics are checked against the targets now: a metric that cannot be computed must fail before any update.
@@ -117,7 +130,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     rng = np.random.default_rng(seed) if seed is not None else model.rng
     model.last_fit = {"n_samples": int(x.shape[0]), "batch_size": batch_size}  # m and B, for explanations
     # Shuffling/dropout generator and first epoch, exposed so BackupAndRestore can resume a killed run exactly.
-    model.fit_rng, model.initial_epoch = rng, 0
+    model.fit_rng, model.initial_epoch = rng, initial_epoch
     if not model.built:  # the model's own seed decides its initial weights; fit's seed only if it has none
         model.build((None, x.shape[1]), rng=model.rng if model.seed is not None else rng)
     history = callbacks_module.History()
@@ -139,7 +152,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     # A memory-mapped x: bounded resident memory, always the mapped data (glassnet.engine.mapped_io).
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), mapped_io.RowGatherer(x) as gather:
         logs = _epochs(model, hooks, metrics, backup, (x, y, sample_weight), val, rng, epochs, batch_size,
-                       shuffle, on_nonfinite, gather)
+                       shuffle, on_nonfinite, gather, (validation_freq, validation_batch_size))
     hooks.on_train_end(logs)
     return history
 
@@ -147,8 +160,9 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
 def _epochs(model: Sequential, hooks: Any, metrics: list, backup: guard.StepBackup,
             train: CheckedArrays, val: CheckedArrays | None, rng: np.random.Generator,
             epochs: int, batch_size: int, shuffle: bool, on_nonfinite: str,
-            gather: mapped_io.RowGatherer) -> dict[str, float]:
-    """The epoch loop of :func:`fit`; returns the last epoch's logs.
+            gather: mapped_io.RowGatherer, validation: tuple[Any, int | None] = (1, None)) -> dict[str, float]:
+    """The epoch loop of :func:`fit`; returns the last epoch's logs. ``validation`` is (validation_freq,
+    validation_batch_size or None for ``batch_size``).
 
     A step is all or nothing: whatever stops it — NaN/inf found by the checks, a refused learning rate, Ctrl-C,
     an error in a layer — puts back the weights, the optimizer's slots and its step count from before it.
@@ -196,8 +210,8 @@ def _epochs(model: Sequential, hooks: Any, metrics: list, backup: guard.StepBack
         if not totals.seen:  # stopped by NaN/inf in the epoch's first batch: nothing to log
             break
         logs = {**totals.logs(), **{m.name: m.result() for m in metrics}, **kernel_norms(model.weights)}
-        if val is not None:
-            val_logs = evaluate_arrays(model, *val, batch_size)
+        if val is not None and fit_options.should_validate(epoch, validation[0]):
+            val_logs = evaluate_arrays(model, *val, validation[1] or batch_size)
             logs.update({f"val_{key}": value for key, value in val_logs.items()})
         hooks.on_epoch_end(epoch, logs)
         if model.stop_training:

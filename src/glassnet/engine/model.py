@@ -20,6 +20,7 @@ from ..backend import floatx, standardize_dtype
 from ..errors import NotCompiledError
 from ..layers.base import Layer, Weight, unique_name
 from ..layers.core import Input
+from ..layers.flatten import flat_input
 from ..regularizers.placement import CompileRegularization, install
 from . import loops, step
 from .backward import backward as backward_pass
@@ -156,6 +157,49 @@ class Sequential:
             raise ValueError(f"The model {self.name!r} must have an output of known width for {n_features} input "
                              f"features. Received: output shape {shape}")
         return shape[-1]
+
+    # --- Keras's model API: output_shape, metrics_names, pop, get_config / from_config (glassnet.engine.model_config)
+    @property
+    def output_shape(self) -> tuple[int | None, ...] | None:
+        """``(None, K)`` once the input shape is known (None before, as :attr:`input_shape`)."""
+        return None if self._input_shape is None else self.output_shape_for(self._input_shape)
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """``['loss', <each compiled metric's name>]``, the order ``evaluate`` returns them in (tf.keras's list;
+        Keras 3 says ``['loss', 'compile_metrics']``); ``[]`` before ``compile``."""
+        if self.loss is None:
+            return []
+        return ["loss", *(metrics_module.get(spec, self.loss, None).name for spec in self._metric_specs)]
+
+    def pop(self, rebuild: bool = True) -> Layer:
+        """Remove and return the last layer (Keras's). The others keep their weights; the model is built again
+        for them when its input shape is known (unless ``rebuild=False``: then at the next build or fit)."""
+        if not isinstance(rebuild, bool):
+            raise TypeError(f"Argument `rebuild` must be a bool. Received: rebuild={rebuild!r}")
+        if not self._layers:
+            raise ValueError("There are no layers in the model to pop. Received: a Sequential with 0 layers")
+        layer = self._layers.pop()
+        self._layer_set.discard(layer)
+        self.built, self._trainable, self._state = False, None, None
+        if rebuild and self._layers and self._input_shape is not None:
+            self.build(self._input_shape)
+        return layer
+
+    def get_config(self) -> dict[str, Any]:
+        """The architecture as Keras describes a Sequential: ``name``, ``layers`` (``class_name`` and the layer's
+        ``get_config()``), ``build_input_shape``, plus glassnet's ``dtype`` and ``seed``. No weights."""
+        from .model_config import model_config
+
+        return model_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, type[Layer]] | None = None) -> Sequential:
+        """A new, unbuilt-weights model from :meth:`get_config` (glassnet's layer classes, and those named in
+        ``custom_objects``), built when the config has a ``build_input_shape``."""
+        from .model_config import model_from_config
+
+        return model_from_config(cls, config, custom_objects)
 
     def build(self, input_shape: Sequence[int | None] | None = None, rng: np.random.Generator | None = None) -> None:
         """Create every layer's weights for inputs of ``input_shape`` = ``(batch or None, features)``."""
@@ -353,7 +397,7 @@ class Sequential:
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
         """Predict on one batch, like calling a Keras model eagerly. Builds the model if needed."""
-        x = as_float_array("x", x, self.dtype or np.dtype(floatx()))
+        x = flat_input(self._layers, as_float_array("x", x, self.dtype or np.dtype(floatx())))
         if not self.built:
             self.build((None, *x.shape[1:]))
         return self.forward(x.astype(self.dtype, copy=False), training=training, rng=self._rng)

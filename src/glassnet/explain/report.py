@@ -67,6 +67,16 @@ def notes(model: Any, parts: dict[str, Any]) -> list[str]:
                    "of the update is step(data + penalty) − step(data), not a multiple of W.")
     if any(type(layer).__name__ == "Dropout" for layer in model.layers):
         out.append("Dropout is off in this explanation (inference mode), so gradients are deterministic.")
+    for layer, after in zip(model.layers, model.layers[1:]):  # an L2 kernel whose scale batch norm divides out
+        kernel = getattr(layer, "kernel", None)
+        if type(after).__name__ == "BatchNormalization" and kernel is not None and \
+                getattr(layer.activation, "name", None) == "linear" and l2_factor(kernel.regularizer) is not None:
+            out.append(f"{kernel.path}: {after.name} (BatchNormalization) follows it, so in training the output "
+                       "does not depend on this kernel's scale (c·W gives the same function for every c > 0): the "
+                       "L2 penalty cannot constrain the function. It shrinks ‖W‖, and since the data gradient "
+                       "scales like 1/‖W‖, the step on W's direction grows like lr/‖W‖² — the penalty acts as a "
+                       "growing effective learning rate. (Here batch normalization uses its moving statistics: "
+                       "inference mode.)")
     return out
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from . import schedules
+from .adam_variants import Adamax, Nadam
 from .algorithms import SGD, Adagrad, Adam, AdamW, RMSprop
 from .base import Optimizer, StepParts
 from .schedules import ExponentialDecay, LearningRateSchedule
 
 _BY_NAME: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop,
-                                         "adagrad": Adagrad}
+                                         "adagrad": Adagrad, "nadam": Nadam, "adamax": Adamax}
 
 
 def get(identifier: Any) -> Optimizer:
@@ -29,6 +30,6 @@ def get(identifier: Any) -> Optimizer:
                     f"Received: optimizer={identifier!r}")
 
 
-__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Optimizer", "StepParts", "ExponentialDecay",
-           "LearningRateSchedule",
+__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax", "Optimizer", "StepParts",
+           "ExponentialDecay", "LearningRateSchedule",
            "schedules", "get"]

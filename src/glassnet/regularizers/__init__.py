@@ -9,7 +9,7 @@
 """
 
 from .conventions import convert, strength_table
-from .penalties import L1, L1L2, L2, FunctionRegularizer, LectureL2, Regularizer, get
+from .penalties import L1, L1L2, L2, FunctionRegularizer, LectureL2, Regularizer, get, l1, l1_l2, l2
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "LectureL2", "FunctionRegularizer", "get", "convert",
-           "strength_table"]
+           "strength_table", "l1", "l2", "l1_l2"]

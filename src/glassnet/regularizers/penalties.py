@@ -206,12 +206,18 @@ class FunctionRegularizer(Regularizer):
         return id(self.fn)
 
 
+#: Keras 3's lowercase names, the classes themselves: ``l2(0.01)`` is ``L2(0.01)``, ``l1_l2(l1=1e-5, l2=1e-4)`` is
+#: ``L1L2(l1=1e-5, l2=1e-4)`` — with Keras 3's defaults (``l1_l2()`` is L1L2(0, 0); tf.keras 2's ``l1_l2()``
+#: function defaulted to 0.01 for both).
+l1 = L1
+l2 = L2
+l1_l2 = L1L2
+
 _BY_NAME: dict[str, Callable[[], Regularizer]] = {
-    "l1": L1, "l2": L2,
+    "l1": L1, "l2": L2, "L1": L1, "L2": L2,
     # tf.keras's ``l1_l2()`` helper used 0.01 for both factors; a named L1L2 of zeros would penalize nothing.
     "l1l2": lambda: L1L2(l1=0.01, l2=0.01), "l1_l2": lambda: L1L2(l1=0.01, l2=0.01),
 }
-
 
 
 

@@ -19,11 +19,15 @@ from .. import activations as act
 from .. import constraints as con
 from .. import initializers as init
 from .. import losses as los
+from .. import metrics as met
 from .. import regularizers as reg
 from ..config import Configurable
 from ..errors import ModelFileError
 from ..layers import Activation, ActivityRegularization, Dense, Dropout, Normalization
-from ..optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from ..layers.batch_normalization import BatchNormalization
+from ..layers.flatten import Flatten
+from ..layers.gaussian_noise import GaussianNoise
+from ..optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from ..optimizers.schedules import ExponentialDecay
 from .bounds import _check_text
 from .container import _MAX_INT_DIGITS
@@ -62,6 +66,11 @@ _DENSE = {"name": "str", "units": "int", "activation": "activation", "use_bias":
           "kernel_regularizer": "regularizer?", "bias_regularizer": "regularizer?",
           "activity_regularizer": "regularizer?", "kernel_constraint": "constraint?",
           "bias_constraint": "constraint?"}
+_BATCH_NORMALIZATION = {"name": "str", "axis": "int", "momentum": "float", "epsilon": "float", "center": "bool",
+                        "scale": "bool", "beta_initializer": "initializer", "gamma_initializer": "initializer",
+                        "moving_mean_initializer": "initializer", "moving_variance_initializer": "initializer",
+                        "beta_regularizer": "regularizer?", "gamma_regularizer": "regularizer?",
+                        "beta_constraint": "constraint?", "gamma_constraint": "constraint?"}
 
 #: family → class name → class and constructor arguments. Loading looks names up here and nowhere else.
 ALLOW_LIST: dict[str, dict[str, _Spec]] = {
@@ -71,7 +80,10 @@ ALLOW_LIST: dict[str, dict[str, _Spec]] = {
                     (ActivityRegularization, {"name": "str", "l1": "float", "l2": "float"}),
                     # mean and variance are tensors of the file (non-trainable weights), not config values
                     (Normalization, {"name": "str", "axis": "int?", "invert": "bool", "mean": "floats?",
-                                     "variance": "floats?"})),
+                                     "variance": "floats?"}),
+                    # moving_mean and moving_variance are tensors of the file too (non-trainable weights)
+                    (BatchNormalization, _BATCH_NORMALIZATION),
+                    (GaussianNoise, {"name": "str", "stddev": "float", "seed": "int?"}), (Flatten, {"name": "str"})),
     "activation": _table(*((cls, {}) for cls in (act.Linear, act.ReLU, act.Sigmoid, act.Tanh, act.Softmax,
                                                  act.Softplus)),
                          (act.LeakyReLU, {"negative_slope": "float"}), (act.ELU, {"alpha": "float"}),
@@ -99,7 +111,16 @@ ALLOW_LIST: dict[str, dict[str, _Spec]] = {
                         (AdamW, _ADAM),
                         (RMSprop, {**_OPTIMIZER, "rho": "float", "momentum": "float", "epsilon": "float",
                                    "centered": "bool"}),
-                        (Adagrad, {**_OPTIMIZER, "initial_accumulator_value": "float", "epsilon": "float"})),
+                        (Adagrad, {**_OPTIMIZER, "initial_accumulator_value": "float", "epsilon": "float"}),
+                        (Nadam, {**_OPTIMIZER, "beta_1": "float", "beta_2": "float", "epsilon": "float"}),
+                        (Adamax, {**_OPTIMIZER, "beta_1": "float", "beta_2": "float", "epsilon": "float"})),
+    # metric objects given to compile (names are stored as strings)
+    "metric": _table((met.AUC, {"num_thresholds": "int", "curve": "str", "summation_method": "str", "name": "str",
+                                "thresholds": "floats?", "multi_label": "bool", "from_logits": "bool"}),
+                     *((cls, {"thresholds": "float?", "class_id": "int?", "name": "str"})
+                       for cls in (met.Precision, met.Recall)),
+                     (met.RootMeanSquaredError, {"name": "str"}),
+                     (met.TopKCategoricalAccuracy, {"k": "int", "name": "str"})),
 }
 _BY_CLASS = {spec.cls: (family, name) for family, table in ALLOW_LIST.items() for name, spec in table.items()}
 

@@ -187,8 +187,14 @@ def _signature(model: Any) -> dict[str, Any]:
     layers = [{"class_name": layer["class_name"],
                "config": {key: value for key, value in layer["config"].items() if key != "name"}}
               for layer in spec["layers"]]
+    compiled = config["compile"]
+    if compiled is not None and not isinstance(compiled["optimizer"]["config"]["learning_rate"], dict):
+        # A number: callbacks (ReduceLROnPlateau, LearningRateScheduler) change it in training; as in Keras, the
+        # backup's rate is restored (apply) rather than compared.
+        optimizer = compiled["optimizer"]
+        compiled = {**compiled, "optimizer": {**optimizer, "config": {**optimizer["config"], "learning_rate": None}}}
     return {"dtype": spec["dtype"], "input_features": spec["input_features"], "layers": layers,
-            "compile": config["compile"]}
+            "compile": compiled}
 
 
 def _first_difference(mine: Any, theirs: Any, where: str) -> tuple[str, Any, Any] | None:
@@ -280,6 +286,8 @@ def apply(backup: Backup, model: Any, callbacks: list[Any], epochs: int) -> None
         for name, value in saved_slots.items():
             slots[name][...] = value
     optimizer.iterations = saved_optimizer.iterations
+    if not callable(saved_optimizer.get_config()["learning_rate"]):  # a rate a callback may have changed
+        optimizer.learning_rate = saved_optimizer.learning_rate
     model.set_rng_state(saved.get_rng_state())
     model.fit_rng.bit_generator.state = backup.fit_rng
     model.initial_epoch = epochs if backup.stopped else backup.epoch + 1

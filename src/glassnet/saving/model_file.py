@@ -22,10 +22,10 @@ from .._validation import describe
 from ..constraints import Constraint
 from ..engine.model import Sequential
 from ..errors import ModelFileError
-from ..layers import Dense, Input, Normalization
+from ..layers import BatchNormalization, Dense, Input, Normalization
 from ..optimizers.base import is_plain_names
 from ..regularizers.placement import CompileRegularization
-from .allow_list import _decode, _decode_value, _encode, _encode_value
+from .allow_list import ALLOW_LIST, _decode, _decode_value, _encode, _encode_value
 from .bounds import _check_declared_bytes, _check_distinct, _check_finite
 from .container import _MAX_DIM
 from .messages import _bad, _int, _keys, _Said, _short, _strings, _unsavable
@@ -50,9 +50,10 @@ def _savable_structure(model: Sequential) -> tuple[int | None, list[Any]]:
         raise ValueError("Cannot save a model whose layers share a name: the file keys weights by '<layer "
                          "name>/<weight>' and History by layer name. Give each layer its own name. Received: "
                          f"repeated {repeated}")
-    # A Normalization's mean and variance are non-trainable by design; other frozen weights are not saved yet.
-    frozen = [w.path for layer in model.layers if not isinstance(layer, Normalization) for w in layer.weights
-              if not w.trainable]
+    # A Normalization's mean and variance and a BatchNormalization's moving statistics are non-trainable by
+    # design; other frozen weights are not saved yet.
+    frozen = [w.path for layer in model.layers if not isinstance(layer, (Normalization, BatchNormalization))
+              for w in layer.weights if not w.trainable]
     if frozen:
         raise ValueError(f"Cannot save weights with trainable=False (not supported yet). Received: {frozen}")
     return features, weights
@@ -79,13 +80,15 @@ def _model_config(model: Sequential) -> tuple[dict[str, Any], list[tuple[str, np
         return config, tensors
     optimizer, plan, metrics = compiled["optimizer"], compiled["regularization"], compiled["metrics"]
     for index, metric in enumerate(metrics):
-        if not isinstance(metric, str):
-            _unsavable(f"compile.metrics[{index}]", "only metric names can be saved; a callable metric is "
-                                                    "code, which a model file never holds", metric)
+        if not isinstance(metric, str) and type(metric) not in _METRIC_CLASSES:
+            _unsavable(f"compile.metrics[{index}]", "only metric names can be saved; a callable metric is code, "
+                       "which a model file never holds (glassnet's metric objects, AUC() and the others, can be "
+                       "saved too)", metric)
     config["compile"] = {
         "optimizer": _encode("optimizer", optimizer, "optimizer"),
         "loss": _encode("loss", model.loss, "loss"),
-        "metrics": list(metrics),
+        "metrics": [m if isinstance(m, str) else _encode("metric", m, f"compile.metrics[{i}]")
+                    for i, m in enumerate(metrics)],
         "regularization": {
             "regularizer": _encode_value("regularizer?", plan.regularizer, "compile.regularizer"),
             "regularize_bias": plan.regularize_bias, "lam": plan.lam, "n_samples": plan.n_samples}}
@@ -137,6 +140,18 @@ def _declared_weights(layers: list[Any], features: int, *,
     variance ``trainable_only`` leaves out); the other allow-listed layers have no weights and keep the width."""
     declared: list[tuple[str, tuple[int, ...]]] = []
     for index, layer in enumerate(layers):
+        if isinstance(layer, BatchNormalization):  # mirrors BatchNormalization.build
+            for name in layer.weight_names:
+                constraint = getattr(layer, f"{name}_constraint", None)
+                if constraint is not None:
+                    try:
+                        constraint.check_weight((features,), f"{name}_constraint of layer {layer.name!r}")
+                    except ValueError as exc:
+                        raise ModelFileError(f"`config.model.layers[{index}]` (BatchNormalization) cannot be built: "
+                                             f"{exc}") from exc
+                if not (trainable_only and name.startswith("moving_")):
+                    declared.append((f"{layer.name}/{name}", (features,)))
+            continue
         if isinstance(layer, Normalization):
             if not trainable_only:
                 shape: tuple[int, ...] = () if layer.axis is None else (features,)
@@ -186,12 +201,24 @@ class _Training:
 
     optimizer: Any
     loss: Any
-    metrics: list[str]
+    metrics: list[Any]  # names, and glassnet metric objects
     plan: CompileRegularization
     iterations: int
     slots_built: bool
     excluded: set[str]
     pattern: str | None
+
+
+#: The metric classes a file may hold as objects (ALLOW_LIST's "metric" family).
+_METRIC_CLASSES = {spec.cls for spec in ALLOW_LIST["metric"].values()}
+
+
+def _metrics(data: Any, where: str) -> list[Any]:
+    """compile's metrics: each a name (a string) or an allow-listed metric object."""
+    if not isinstance(data, list):
+        _bad(where, "a list of metric names and metric objects", data)
+    return [_decode_value("str", item, f"{where}[{index}]") if isinstance(item, str) else
+            _decode("metric", item, f"{where}[{index}]") for index, item in enumerate(data)]
 
 
 def _decode_training(compiled: Any, state: Any, paths: list[str], built: bool) -> _Training | None:
@@ -205,7 +232,7 @@ def _decode_training(compiled: Any, state: Any, paths: list[str], built: bool) -
     training = _Training(
         _decode("optimizer", compiled["optimizer"], "config.compile.optimizer"),
         _decode("loss", compiled["loss"], "config.compile.loss"),
-        _strings(compiled["metrics"], "config.compile.metrics"),
+        _metrics(compiled["metrics"], "config.compile.metrics"),
         _compile_regularization(compiled["regularization"], "config.compile.regularization"),
         _int(state["iterations"], f"{where}.iterations", 0, 2**63),
         _decode_value("bool", state["built"], f"{where}.built"),
@@ -312,9 +339,9 @@ def _check_model(config: Any, tensors: dict[str, np.ndarray], max_bytes: int) ->
                                  for slot in slot_names})
     _check_tensors(tensors, expected_tensors, dtype)
     for layer in layers:  # a variance below 0 would make every prediction NaN (√ of it)
-        if isinstance(layer, Normalization) and f"{layer.name}/variance" in tensors and \
-                np.any(tensors[f"{layer.name}/variance"] < 0):
-            _bad(f"tensor '{layer.name}/variance'", "variances ≥ 0", _Said("a negative variance"))
+        path = f"{layer.name}/{'variance' if isinstance(layer, Normalization) else 'moving_variance'}"
+        if isinstance(layer, (Normalization, BatchNormalization)) and path in tensors and np.any(tensors[path] < 0):
+            _bad(f"tensor '{path}'", "variances ≥ 0", _Said("a negative variance"))
     return _Plan(name, dtype, seed, features, layers, paths, last_fit, model_rng, layer_rngs, training)
 
 
