@@ -118,6 +118,10 @@ COMPILE = ["compile_config"]
 LAMBDA = {"module": "keras.layers", "class_name": "Lambda", "registered_name": None,
           "config": {"name": "l", "function": {"module": "builtins", "class_name": "function",
                                                "config": "eval", "registered_name": "function"}}}
+_AUC = {"module": "keras.metrics", "class_name": "AUC", "registered_name": None,
+        "config": {"name": "auc", "dtype": "float32", "num_thresholds": 200, "curve": "ROC",
+                   "summation_method": "interpolation", "multi_label": False, "num_labels": None,
+                   "label_weights": None, "from_logits": False}}
 ORTHOGONAL = {"module": "keras.regularizers", "class_name": "OrthogonalRegularizer", "registered_name": None,
               "config": {"factor": 0.01, "mode": "rows"}}
 
@@ -189,7 +193,16 @@ CONFIG_CASES = {
     "ema": (setter([*COMPILE, "optimizer", "config", "use_ema"], True), r"optimizer.config.use_ema` must be False"),
     "optimizer class": (setter([*COMPILE, "optimizer", "class_name"], "Lion"),
                         r"optimizer.class_name` must be one of the Keras optimizer classes"),
-    "metric": (setter([*COMPILE, "metrics"], ["auc"]), r"compile_config.metrics\[0\]` was refused by compile\(\)"),
+    "metric": (setter([*COMPILE, "metrics"], ["top_k_categorical_accuracy"]),
+               r"compile_config.metrics\[0\]` was refused by compile\(\)"),
+    "auc label weights": (setter([*COMPILE, "metrics"], [_AUC | {"config": _AUC["config"] | {"label_weights": [1.0]}}]),
+                          r"metrics\[0\].config.label_weights` must be None"),
+    "auc curve": (setter([*COMPILE, "metrics"], [_AUC | {"config": _AUC["config"] | {"curve": "DET"}}]),
+                  r"metrics\[0\]` \(AUC\) was refused by its constructor"),
+    "precision top k": (setter([*COMPILE, "metrics"], [
+        {"module": "keras.metrics", "class_name": "Precision", "registered_name": None,
+         "config": {"name": "precision", "dtype": "float32", "thresholds": None, "top_k": 2, "class_id": None}}]),
+        r"metrics\[0\].config.top_k` must be None"),
     "weighted metrics": (setter([*COMPILE, "weighted_metrics"], ["accuracy"]), r"weighted_metrics` must be null"),
     "loss weights": (setter([*COMPILE, "loss_weights"], [2.0]), r"loss_weights` must be None"),
     "compile key": (setter([*COMPILE, "auto_scale_loss"], True), r"unexpected \['auto_scale_loss'\]"),

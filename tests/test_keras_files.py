@@ -154,6 +154,32 @@ def test_statistics_in_a_normalization_config_and_a_float64_keras_model(tmp_path
                                atol=1e-12, rtol=0)
 
 
+def test_metric_objects_cross_both_ways_with_their_settings(tmp_path):
+    from glassnet import metrics
+
+    ours = Sequential([Dense(3, "relu"), Dense(2, "sigmoid")], seed=0)
+    ours.compile("sgd", "binary_crossentropy", metrics=[
+        "accuracy", metrics.AUC(num_thresholds=50, curve="PR", multi_label=True, name="pr"),
+        metrics.AUC(thresholds=[0.2, 0.5], name="few"), metrics.Precision(thresholds=0.3, class_id=1),
+        metrics.Recall(name="rec"), metrics.RootMeanSquaredError(), metrics.TopKCategoricalAccuracy(k=1)])
+    ours.build((None, 3))
+    ours.save(tmp_path / "ours.keras")
+    theirs = keras.saving.load_model(tmp_path / "ours.keras")
+    written = theirs.get_compile_config()["metrics"]
+    assert written[0] == "accuracy" and [m["class_name"] for m in written[1:]] == [
+        "AUC", "AUC", "Precision", "Recall", "RootMeanSquaredError", "TopKCategoricalAccuracy"]
+    rebuilt = [keras.metrics.deserialize(m) for m in written[1:]]
+    assert (rebuilt[0].curve.value, rebuilt[0].num_thresholds, rebuilt[0].multi_label) == ("PR", 50, True)
+    assert rebuilt[1].thresholds[1:-1] == pytest.approx([0.2, 0.5]) and rebuilt[1].name == "few"
+    precision = rebuilt[2].get_config()
+    assert (precision["thresholds"], precision["class_id"], rebuilt[3].name, rebuilt[5].k) == (0.3, 1, "rec", 1)
+    theirs.save(tmp_path / "theirs.keras")  # and back: the same settings, as glassnet objects
+    back = glassnet.load_model(tmp_path / "theirs.keras").get_compile_config()["metrics"]
+    assert back[0] == "accuracy"
+    assert [(type(m).__name__, m.get_config()) for m in back[1:]] == [
+        (type(m).__name__, m.get_config()) for m in ours.get_compile_config()["metrics"][1:]]
+
+
 # --- glassnet → Keras ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype, atol", [("float32", 1e-6), ("float64", 1e-12)])
 def test_a_glassnet_model_saved_as_keras_loads_in_keras_with_the_same_predictions_and_penalties(tmp_path, dtype,

@@ -53,6 +53,7 @@ _TRAINABLE, _ACTIVITY = {"trainable": True}, {"activity_regularizer": None}
 _AXES = {"input_axes": None, "output_axes": None}  # Keras 3.15's fan axes; glassnet's kernels are 2-D
 _SUM = {"reduction": "sum_over_batch_size"}  # Keras's mean over the batch, as glassnet's losses
 _CROSSENTROPY = {**_SUM, "label_smoothing": 0.0, "axis": -1}
+_METRIC_DTYPE = {"dtype": "float32"}
 _OPTIMIZER: dict[str, dict[str, Any]] = dict(
     fixed={"use_ema": False, "ema_overwrite_frequency": None, "loss_scale_factor": None,
            "gradient_accumulation_steps": None}, free={"ema_momentum": 0.99})
@@ -89,6 +90,13 @@ KERAS: dict[str, dict[str, _Keras]] = {
                         tolerated={"dtype": None}, optional={"delta": 1.0})},
     "schedule": _same("keras.optimizers.schedules", ["ExponentialDecay"], free={"name": "ExponentialDecay"}),
     "optimizer": _same("keras.optimizers", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"], **_OPTIMIZER),
+    # compile's metric objects. A metric's dtype is where Keras accumulates (float32 by default); glassnet
+    # computes its metrics its own way whatever it says, so it is read as a name and written as Keras's default.
+    "metric": {
+        "AUC": _Keras("keras.metrics", "AUC", fixed={"num_labels": None, "label_weights": None},
+                      free=_METRIC_DTYPE, optional={"thresholds": None}),  # Keras writes thresholds when given
+        **_same("keras.metrics", ["Precision", "Recall"], fixed={"top_k": None}, free=_METRIC_DTYPE),
+        **_same("keras.metrics", ["RootMeanSquaredError", "TopKCategoricalAccuracy"], free=_METRIC_DTYPE)},
 }
 #: (family, glassnet class name) → Keras class name, for writing. glassnet's L2.from_lecture is written as the L2
 #: it is (the λ and m it was given in are not Keras's; the penalty is the same).

@@ -23,7 +23,7 @@ from .. import optimizers as opt
 from ..errors import ModelFileError
 from .allow_list import _decode, _decode_value, _encode
 from .container import _MAX_DIM
-from .keras_config import _CODE, SharedObjects, check_object, from_keras
+from .keras_config import _CODE, KERAS, SharedObjects, check_object, from_keras
 from .messages import _bad, _int, _Said
 
 CONFIG_WHERE = "config.json:"
@@ -212,13 +212,16 @@ def _loss(value: Any, where: str, shared: SharedObjects) -> dict[str, Any]:
     return _bad(where, "one loss: a name or a Keras loss object (glassnet's models have one output)", value)
 
 
-def _metric(value: Any, where: str, shared: SharedObjects) -> str:
+def _metric(value: Any, where: str, shared: SharedObjects) -> str | dict[str, Any]:
+    """A metric name, or the glassnet form of a metric object (AUC(), Precision(), ...)."""
     if isinstance(value, str):
         return value
     data = check_object(value, where, shared)
+    if data["class_name"] in KERAS["metric"]:
+        return from_keras("metric", data, where, shared)
     if data["class_name"] not in _METRICS or data["module"] != "keras.metrics":
         _bad(f"{where}.class_name", f"a metric name or one of the Keras metric classes glassnet has "
-             f"{sorted(_METRICS)}", data["class_name"])
+             f"{sorted([*_METRICS, *KERAS['metric']])}", data["class_name"])
     name, fixed = _METRICS[data["class_name"]]
     config = _keys_within(data["config"], set(), {"name", "dtype", *fixed}, f"{where}.config")
     _fixed(config, fixed, f"{where}.config", f"glassnet's {name}")
@@ -250,6 +253,8 @@ def _compile(data: Any, layers: list[Any], features: int | None, shared: SharedO
         for layer in layers:
             width = layer.compute_output_shape((None, width))[-1]
     for index, metric in enumerate(names):
+        if isinstance(metric, dict):
+            metric = _decode("metric", metric, f"{where}.metrics[{index}]")
         try:
             met.get(metric, loss, width).check(loss, width)
         except (ValueError, TypeError) as exc:

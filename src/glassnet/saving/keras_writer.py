@@ -5,8 +5,9 @@ What is written: the architecture (an ``InputLayer`` when the model is built, th
 serialized form, in the model's dtype policy), every weight's effective regularizer (a compile-level
 ``regularizer=`` or resolved ``lam=`` is written on each kernel it applies to, as the Keras L2 it is: Keras has no
 model-wide penalty), constraints, initializers, the compile settings (optimizer with its learning rate or
-schedule, loss, metric names) and the optimizer's state (step count, learning rate, slots in Keras's order;
-fresh slots if it has not stepped yet, so Keras loads them without a warning).
+schedule, loss, metric names and metric objects such as ``AUC()``) and the optimizer's state (step count,
+learning rate, slots in Keras's order; fresh slots if it has not stepped yet, so Keras loads them without a
+warning).
 
 What a ``.keras`` file cannot carry, and so is not written: the model's ``seed`` and generator states, the last
 fit's m and B (``last_fit``, which the conventions of ``explain`` read), how a penalty was given (``compile(lam=)``
@@ -80,9 +81,11 @@ def _compile_config(config: dict[str, Any]) -> dict[str, Any]:
     compiled = config["compile"]
     if compiled is None:
         return {}
+    metrics = [m if isinstance(m, str) else to_keras("metric", m, f"compile.metrics[{i}]")
+               for i, m in enumerate(compiled["metrics"])]
     return {"optimizer": to_keras("optimizer", compiled["optimizer"], "optimizer"),
             "loss": to_keras("loss", compiled["loss"], "loss"), "loss_weights": None,
-            "metrics": list(compiled["metrics"]) or None, "weighted_metrics": None, "run_eagerly": False,
+            "metrics": metrics or None, "weighted_metrics": None, "run_eagerly": False,
             "steps_per_execution": 1, "jit_compile": False}
 
 
