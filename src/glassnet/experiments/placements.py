@@ -71,7 +71,9 @@ def resolve(placements: Any, lam: float, k: int) -> dict[str, list[float]]:
     elif isinstance(placements, Mapping):
         chosen = dict(placements)
     elif isinstance(placements, Sequence) and not isinstance(placements, (str, bytes)):
-        if len(set(map(repr, placements))) != len(placements):
+        if not all(isinstance(name, str) for name in placements):
+            raise TypeError(f"Argument `placements` must be {expected}. Received: placements={placements!r}")
+        if len(set(placements)) != len(placements):
             raise ValueError(f"Argument `placements` must not repeat a name. Received: placements={placements!r}")
         chosen = {name: None for name in placements}
     else:

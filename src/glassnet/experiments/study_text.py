@@ -70,14 +70,22 @@ def _norms_paragraph(study: LayerStudy, name: str) -> str:
 def _loss_paragraph(study: LayerStudy) -> str:
     mean, sd = study.score(NONE, "val_data_loss")
     parts = [f"The validation data loss J_cv (without the penalty) is {mean:.4f} ± {sd:.4f} with no penalty"]
+    single = len(study.runs(NONE)) == 1
+    if single:
+        parts[0] = f"The validation data loss J_cv (without the penalty) is {mean:.4f} with no penalty"
     for name in study.names:
         if name == NONE:
             continue
         value, value_sd = study.score(name, "val_data_loss")
         gap, sem = _paired(study, name, "val_data_loss")
+        if single:
+            parts.append(f"{name}: {value:.4f} ({gap:+.4f})")
+            continue
         verdict = "lower" if gap < -sem else "higher" if gap > sem else "the same within the noise"
         parts.append(f"{name}: {value:.4f} ± {value_sd:.4f} ({verdict}: {gap:+.4f} ± {sem:.4f} against its twins)")
-    return "; ".join(parts) + "."
+    text = "; ".join(parts) + "."
+    return text + (" One fit per placement gives no estimate of the noise: run more seeds or folds before reading "
+                   "a difference as real." if single else "")
 
 
 def _balance_paragraph(study: LayerStudy) -> str | None:

@@ -45,7 +45,8 @@ def plane(x: np.ndarray, resolution: int) -> tuple[tuple[float, float, float, fl
 def tile_values(model: Any, grid: np.ndarray, resolution: int) -> tuple[np.ndarray, bool]:
     """What a tile shows, shape (resolution, resolution): P(y = 1) for one output (True), else the predicted class
     (False)."""
-    out = np.asarray(model.predict(grid, batch_size=4096), dtype=np.float64).reshape(grid.shape[0], -1)
+    # predict's own default batches: the tile holds exactly what model.predict(grid) returns, bit for bit.
+    out = np.asarray(model.predict(grid), dtype=np.float64).reshape(grid.shape[0], -1)
     one = out.shape[1] == 1
     values = out[:, 0] if one else out.argmax(axis=1).astype(np.float64)
     return values.reshape(resolution, resolution), one
