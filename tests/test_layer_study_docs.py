@@ -62,7 +62,7 @@ def test_docs_quote_only_printed_numbers(example):
     _, walkthrough_out = _run_example("regularization_walkthrough")
     printed = (study_out + walkthrough_out).replace("−", "-")
     page = (ROOT / "docs" / "regularization.md").read_text(encoding="utf-8")
-    answer = page[page.index("**The answer in two paragraphs.**"):page.index("Every number on this page")]
+    answer = page[page.index("**The answer in two paragraphs.**"):page.index("Every measured number on this page")]
     update = page[page.index("**The same strength in the lecture's update.**"):page.index("To use the lecture's")]
     study = page[page.index("## 2. The layer study"):page.index("## 3. `model.losses`")]
     quoted = _decimals(answer) | _decimals(update) | _decimals(study)
