@@ -270,3 +270,33 @@ def test_builders_that_are_not_what_the_study_needs_are_refused(data):
         layer_study(compiled_with_penalty, x, y, 0.1, **TINY)
     with pytest.raises(ValueError, match=r"Argument `placement` must be one of \['none'\]. Received: placement='all'"):
         LayerStudy({"none": [0.0]}, ["layer_1"], []).runs("all")
+
+
+# --- the two ways of adding up the penalty parts -------------------------------------------------------------
+def test_fast_and_exact_attribution_agree_and_the_exact_one_is_zero_without_a_penalty(data):
+    from glassnet import Adam, AdamW
+    from glassnet.experiments.attribution import PenaltySum
+
+    x, y = data
+    model = Sequential([Dense(5, "relu"), Dense(4, "relu"), Dense(1, "sigmoid")], seed=2)
+    model.compile(Adam(0.01), "binary_crossentropy")
+    install(model, [0.0, 0.1, 0.0], "l2")
+    fast, exact = PenaltySum(True, (False, True, False)), PenaltySum(True, (False, True, False), exact=True)
+    model.step_observers += [fast, exact]
+    model.fit(x, y, epochs=4, batch_size=16, verbose=0, seed=0)
+    assert fast.exact is False and exact.exact is True
+    fast_sums, exact_sums = fast.sums(model.state), exact.sums(model.state)
+    np.testing.assert_allclose(fast_sums[1], exact_sums[1], rtol=1e-4, atol=1e-6)
+    assert float(np.abs(exact_sums[1]).max()) > 1e-3
+    for i in (0, 2):  # measured by step_parts: exactly 0 where the penalty gradient is 0
+        assert float(np.abs(exact_sums[i]).max()) == 0.0 and float(np.abs(fast_sums[i]).max()) == 0.0
+
+    decayed = Sequential([Dense(3, "relu"), Dense(1, "sigmoid")], seed=2)
+    decayed.compile(AdamW(0.01, weight_decay=0.1), "binary_crossentropy")
+    observer = PenaltySum(True, (True, False))
+    decayed.step_observers.append(observer)
+    decayed.fit(x, y, epochs=1, verbose=0, seed=0)
+    assert observer.exact is True  # the applied update holds the decay: only step_parts can split it off
+    with pytest.raises(ValueError, match="Argument `penalized` must hold one flag per kernel"):
+        decayed.step_observers[:] = [PenaltySum(True, (True,))]
+        decayed.fit(x, y, epochs=1, verbose=0, seed=0)

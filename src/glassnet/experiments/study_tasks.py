@@ -12,18 +12,17 @@ Besides the sweep's scores, norms and history, a record holds, per layer (``laye
   the penalty gradient of the kernel, cos = ⟨g_data, g_penalty⟩ / (‖g_data‖·‖g_penalty‖), and ‖g_penalty‖ /
   ‖g_data‖ — from ``model.explain(x_train, y_train)``; NaN for a kernel without a penalty;
 - for the *attributed* fits only (the first fold and seed of every placement): ``kernels``, the final kernels,
-  and ``direct``, Σ over all steps of the penalty part of each kernel's update — the optimizer's own
-  :meth:`~glassnet.optimizers.Optimizer.step_parts` ``penalty``, Δ(data + penalty) − Δ(data), added up in float64
-  by a step observer. The placement ``'none'`` has no penalty, so its direct part is 0 without asking.
+  and ``direct``, Σ over all steps of the penalty part of each kernel's update, Δ(data + penalty) − Δ(data), as
+  the optimizer computes it (:mod:`glassnet.experiments.attribution`). The placement ``'none'`` has no penalty, so
+  its direct part is 0 without asking.
 
-Only the attributed fits pay for the step parts (two previews of the optimizer's step on copies, about as much
-again as the step itself), which keeps a study's cost close to a plain sweep's (benchmarks/bench_layer_study.py).
+Only the attributed fits pay for the attribution (a preview of the data step per step), which keeps a study's cost
+close to a plain sweep's (benchmarks/bench_layer_study.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 from typing import Any, cast
 
@@ -31,6 +30,7 @@ import numpy as np
 
 from .._validation import describe
 from ..engine.model import Sequential
+from .attribution import PenaltySum
 from .parallel import require
 from .placements import NONE, check_unregularized, install, kernel_layers
 from .spec import ModelSpec
@@ -50,32 +50,6 @@ class StudyTask:
     attributed: bool
     train: np.ndarray = dataclasses.field(repr=False)
     val: np.ndarray | None = dataclasses.field(repr=False)
-
-
-class PenaltySum:
-    """A step observer (``model.step_observers``): adds up the penalty part of every update of each kernel.
-
-    ``sums[j]`` (float64, the kernel's shape) = Σ_t step_parts_t[kernel j].penalty, where step_parts_t is what
-    :meth:`~glassnet.optimizers.Optimizer.step_parts` returns before update t. With ``parts=False`` it only takes
-    the checksum of θ before the first update (every fit does, to check that twins start alike).
-    """
-
-    def __init__(self, parts: bool):
-        self.parts = parts
-        self.sums: list[np.ndarray] = []
-        self.initial: str | None = None
-
-    def __call__(self, state: Any, optimizer: Any) -> None:
-        if self.initial is None:
-            self.initial = hashlib.sha256(state.theta.tobytes()).hexdigest()[:16]
-        if not self.parts:
-            return
-        kernels = [i for i, weight in enumerate(state.weights) if weight.name == "kernel"]
-        steps = optimizer.step_parts(state)  # the optimizer's own arithmetic, on copies of its state
-        if not self.sums:
-            self.sums = [np.zeros(steps[i].penalty.shape, np.float64) for i in kernels]
-        for total, i in zip(self.sums, kernels):
-            total += steps[i].penalty
 
 
 def build_unregularized(build_model: Any, n_samples: int, settings: FitSettings, seed: int,
@@ -114,7 +88,7 @@ def run_study_task(task: StudyTask, *, build_model: Any, x: np.ndarray, y: np.nd
                                                                              cast(np.ndarray, y_val))
         model = build_unregularized(build_model, len(task.train), settings, task.seed, x_tr)
         install(model, task.factors, regularizer)
-        observer = PenaltySum(parts=task.attributed and task.placement != NONE)
+        observer = PenaltySum(task.attributed and task.placement != NONE, tuple(f > 0 for f in task.factors))
         model.step_observers.append(observer)
         history = model.fit(x_tr, y_tr, validation_data=(x_va, y_va), epochs=settings.epochs,
                             batch_size=settings.batch_size, verbose=0, seed=task.seed)
@@ -139,6 +113,5 @@ def run_study_task(task: StudyTask, *, build_model: Any, x: np.ndarray, y: np.nd
                          for key, values in history.history.items()}
     if task.attributed:
         record["kernels"] = {name: w.tolist() for name, w in kernels.items()}
-        sums = observer.sums or [np.zeros_like(w) for w in kernels.values()]
-        record["direct"] = {name: total.tolist() for name, total in zip(kernels, sums)}
+        record["direct"] = {name: total.tolist() for name, total in zip(kernels, observer.sums(model.state))}
     return record
