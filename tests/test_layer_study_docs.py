@@ -124,3 +124,13 @@ def test_the_demo_has_a_layer_study_part(tmp_path):
     assert found["report"] == tmp_path / "layer-study.html" and found["report"].is_file()
     assert found["study"].names == ["none", "all", "layer_1", "layer_2", "layer_3"]
     assert "placement" in printed.getvalue() and "Penalty on every layer" in printed.getvalue()
+
+
+def test_glassnet_study_has_help(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli(["study", "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--data", "--target", "--layers", "--l2", "--convention", "--cv", "--jobs", "--scheduler", "--out"):
+        assert option in text, option
+    assert "glassnet-study" in text
