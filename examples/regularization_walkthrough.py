@@ -76,6 +76,10 @@ def main(epochs: int = 30) -> dict:
     print(f"factor 1 − 2·{lr}·{l2} = {factor}; max |W_after − ({factor}·W_before + data step)| = {worst:.2e} "
           "(float32 rounding)")
     found["shrink_factor"], found["shrink_error"] = factor, worst
+    lecture_factor = 1 - lr * lam / m
+    print(f"the lecture's update w ← w·(1 − αλ/m) − α·dW with α = {lr}, λ = {lam:.4g}, m = {m}: "
+          f"1 − αλ/m = {lecture_factor:.6g}, the same factor (2·l2 = λ/m)")
+    found["lecture_factor"] = lecture_factor
 
     section("5. A regularizer on one hidden layer only")
     hidden_only = lecture_model((None, L2(0.05), None))

@@ -28,9 +28,9 @@ def extents(fig: Figure, legend, ax):
     return legend.get_window_extent(), ax.get_window_extent()
 
 
-@pytest.mark.parametrize("draw", ["loss_curves", "weight_norms", "validation_curve"])
+@pytest.mark.parametrize("draw", ["loss_curves", "weight_norms", "validation_curve", "epoch_curves"])
 def test_a_plot_of_its_own_puts_the_legend_below_the_axes(shown, draw):
-    source = shown["results"] if draw == "validation_curve" else shown["history"]
+    source = shown["results"] if draw in ("validation_curve", "epoch_curves") else shown["history"]
     fig = getattr(plots, draw)(source)
     ax = fig.axes[0]
     assert ax.get_legend() is None and len(fig.legends) == 1

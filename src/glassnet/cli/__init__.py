@@ -1,4 +1,4 @@
-"""The ``glassnet`` command (also ``python -m glassnet``): demo, train, sweep, explain, predict, playground.
+"""The ``glassnet`` command (also ``python -m glassnet``): demo, train, sweep, study, explain, predict, playground.
 
 Every subcommand has ``--help``. Options can also come from a config file (``--config run.toml`` or ``.yaml``)
 whose keys are the long option names with underscores (``learning_rate = 0.001``); options on the command line
@@ -64,13 +64,17 @@ def _data_options(sub: argparse.ArgumentParser, name: str) -> None:
                               "values are handled; 0 = no hold-out")
         sub.add_argument("--out", help="where to save the model file (its folder must exist)")
     else:
-        sub.add_argument("--lambdas", help="comma list (0,1e-3,...) or log:START:STOP:N for 0 and N values "
-                                           "10^START..10^STOP (at most 1,000 values)")
+        if name == "study":
+            sub.add_argument("--l2", type=float, help="the strength (> 0, in --convention) the study places: on no "
+                                                      "layer, on every Dense kernel, and on each one alone")
+        else:
+            sub.add_argument("--lambdas", help="comma list (0,1e-3,...) or log:START:STOP:N for 0 and N values "
+                                               "10^START..10^STOP (at most 1,000 values)")
         sub.add_argument("--cv", type=int, help="folds (default: 5)")
         sub.add_argument("--jobs", type=int, help="parallel fits; -1 = all cores (default)")
         sub.add_argument("--scheduler", help="Dask scheduler address tcp://host:port (default: local)")
         sub.add_argument("--out", help="folder for results.json, results.csv, report.html (default: "
-                                       "glassnet-sweep)")
+                                       f"glassnet-{name})")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,7 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--cv", type=int, default=5, help="folds (default: %(default)s)")
 
     for name, text in (("train", "train a network on a data file and save it"),
-                       ("sweep", "cross-validate a grid of L2 strengths and write results and a report")):
+                       ("sweep", "cross-validate a grid of L2 strengths and write results and a report"),
+                       ("study", "what a penalty on each layer does: twin fits with the penalty on no layer, every "
+                                 "layer and each layer alone; results and a report")):
         _data_options(commands.add_parser(name, help=text, description=text), name)
 
     explain = commands.add_parser("explain", help="split loss, gradients and next update of a saved model")
@@ -132,6 +138,8 @@ def _run(args: argparse.Namespace) -> int:
 
         return playground_main(args)
     options = merged({key: value for key, value in vars(args).items() if key != "command"}, args.command)
+    if args.command == "study":
+        return commands.study(options)
     return commands.train(options) if args.command == "train" else commands.sweep(options)
 
 

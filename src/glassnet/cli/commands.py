@@ -1,4 +1,4 @@
-"""``glassnet train``, ``sweep``, ``explain`` and ``predict``: a data file in, a model, a sweep, a report or
+"""``glassnet train``, ``sweep``, ``study``, ``explain`` and ``predict``: a data file in, a model, a sweep, a report or
 predictions out.
 
 ``train`` reads the table (:func:`~glassnet.datasets.read_table`), prepares it
@@ -186,12 +186,45 @@ def sweep(options: dict[str, Any]) -> int:
     say(results.table())
     say(f"best λ: {results.strength_text(results.best_lambda)}   one-standard-error λ: "
         f"{results.strength_text(results.best_lambda_1se)}")
+    return _save(results, out, write_report(results, out, title=f"glassnet sweep of {Path(options['data']).name}"))
+
+
+def _save(results: Any, out: Path, report: Any) -> int:
+    """results.json and results.csv beside the report already written; say where all three are."""
     results.to_json(out / "results.json")
     results.to_csv(out / "results.csv")
-    path = write_report(results, out, title=f"glassnet sweep of {Path(options['data']).name}")
     say(f"results: {(out / 'results.json').resolve()}, {(out / 'results.csv').resolve()}; report: "
-        f"{Path(path).resolve()}")
+        f"{Path(report).resolve()}")
     return 0
+
+
+# --- study -------------------------------------------------------------------------------------------------
+def study(options: dict[str, Any]) -> int:
+    """``glassnet study``: the layer study (:func:`~glassnet.experiments.layer_study`) of ``--l2`` on a data file."""
+    from ..experiments import ModelSpec, layer_study, write_study_report
+
+    if options["l2"] <= 0:
+        raise UsageError(f"--l2 must be > 0 for a study (the strength it places on each layer); got {options['l2']:g}")
+    out = out_folder(options.get("out") or "glassnet-study")
+    data = prepared(options, 0.0)   # every row: the folds split them
+    preparation = data.preparation
+    output, loss, metrics = HEADS[preparation.task]
+    spec = ModelSpec(hidden=options["layers"], activation=options["activation"], output_activation=output, loss=loss,
+                     optimizer=options["optimizer"], learning_rate=options["learning_rate"], metrics=metrics,
+                     convention=options["convention"], n_outputs=preparation.n_outputs,
+                     standardize=options["standardize"])
+    from ..regularizers.conventions import LABELS
+
+    say(f"target {preparation.target!r}: {preparation.task} ({data.reason}); {len(data.x_train)} rows, "
+        f"{preparation.n_inputs} inputs; {LABELS[options['convention']]} = {options['l2']:g} on no layer, every "
+        "layer and each layer alone")
+    result = layer_study(spec, data.x_train, data.y_train, options["l2"], cv=options["cv"], epochs=options["epochs"],
+                         batch_size=options["batch_size"], seeds=(options["seed"],), n_jobs=options["jobs"],
+                         scheduler=options["scheduler"], progress=True)
+    say(result.table())
+    say("\n".join(result.summary_text()))
+    title = f"glassnet layer study of {Path(options['data']).name}"
+    return _save(result, out, write_study_report(result, out, title=title))
 
 
 # --- explain and predict --------------------------------------------------------------------------------------

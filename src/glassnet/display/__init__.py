@@ -9,6 +9,7 @@ Each object keeps a short one-line ``__repr__`` (never its arrays or records; at
   epochs' numbers;
 - :mod:`~glassnet.display.explanation` — ``Explanation``: every section of the text report, headed and styled;
 - :mod:`~glassnet.display.sweep` — ``SweepResults``: the chosen λ, the curve and the summary table;
+- :mod:`~glassnet.display.study` — ``LayerStudy``: its plain-language summary and the table per placement;
 - :mod:`~glassnet.display.elements` (the shared CSS, tables, size limits) and :mod:`~glassnet.display.chart`
   (an inline SVG line chart drawn in Python).
 

@@ -232,3 +232,8 @@ def write_report(results: SweepResults, path: str | os.PathLike[str], *, title: 
 
 
 __all__ = ["write_report"]
+
+# The page builder and the path rule, for the layer study's report (glassnet.experiments.study_report): the same
+# kind of page, written the same way.
+Page = _Page
+resolve_path = _resolve_path

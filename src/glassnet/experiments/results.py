@@ -126,11 +126,26 @@ class SweepResults:
 
     def history_mean(self, value: Any, key: str) -> list[float]:
         """Per-epoch mean of History ``key`` ('val_data_loss', …) over the fits of ``value``: a loss curve."""
-        curves = [run["history"][key] for run in self.runs(value) if key in run.get("history", {})]
-        if not curves:
-            raise ValueError(f"No fit of value {value!r} has history key {key!r}. Received: key={key!r}")
-        length = min(len(curve) for curve in curves)  # equal unless a callback stopped a fit early
-        return [float(v) for v in np.mean([curve[:length] for curve in curves], axis=0)]
+        return mean_curve(self.runs(value), key, f"value {value!r}")
+
+    def epoch_curves(self, key: str = "val_data_loss") -> dict[Any, list[float]]:
+        """{swept value: per-epoch mean of History ``key`` over its fits}: e.g. the validation data loss J_cv
+        against epochs for every λ — where a small λ's J_cv turns back up (overfitting sets in) and a large λ's
+        stays high. The histories are the epoch averages ``fit`` records (``val_data_loss`` is computed after
+        each epoch on the validation rows, without the penalty)."""
+        if not isinstance(key, str):
+            raise TypeError(f"Argument `key` must be a History key such as 'val_data_loss'. Received: key={key!r}")
+        return {value: self.history_mean(value, key) for value in self.values}
+
+    def verdict(self, *, baseline: float = 0.0, tolerance: float | None = None) -> Any:
+        """The lecture's bias/variance diagnosis for every swept value, a
+        :class:`~glassnet.experiments.verdict.Verdict` (thresholds in :mod:`glassnet.experiments.verdict`:
+        high bias when J_train − baseline > tolerance, high variance when J_cv − J_train > tolerance and more
+        than twice its standard error; tolerance 0.02 on the error, or 10 % of J_cv on the data loss)."""
+        from .verdict import diagnose
+
+        return diagnose([(value, self.runs(value)) for value in self.values], baseline=baseline,
+                        tolerance=tolerance)
 
     # --- what λ means ---------------------------------------------------------------------------------------
     @property
@@ -300,3 +315,17 @@ def _stats(samples: np.ndarray) -> tuple[float, float, float]:
     mean = float(np.mean(samples))
     std = float(np.std(samples, ddof=1)) if n > 1 else 0.0
     return mean, std, std / math.sqrt(n)
+
+
+def mean_curve(runs: list[dict[str, Any]], key: str, what: str) -> list[float]:
+    """Per-epoch mean of History ``key`` over ``runs`` (records with a ``history``); ``what`` names them in the
+    error when none has the key."""
+    curves = [run["history"][key] for run in runs if key in run.get("history", {})]
+    if not curves:
+        raise ValueError(f"No fit of {what} has history key {key!r}. Received: key={key!r}")
+    length = min(len(curve) for curve in curves)  # equal unless a callback stopped a fit early
+    return [float(v) for v in np.mean([curve[:length] for curve in curves], axis=0)]
+
+
+# The statistics of the summary, for the layer study's tables too.
+stats = _stats

@@ -273,3 +273,8 @@ def _describe_model(build_model: Any) -> dict[str, Any] | str:
     module = getattr(build_model, "__module__", None) or ""
     name = getattr(build_model, "__qualname__", None) or type(build_model).__name__
     return f"{module}.{name}" if module else name
+
+
+# Public names for the layer study (glassnet.experiments.study), which checks the same arguments the same way.
+check_data, check_seeds, check_convention, resolve_metric, describe_model, is_int = (
+    _check_data, _check_seeds, _check_convention, _resolve_metric, _describe_model, _is_int)

@@ -171,3 +171,7 @@ def make_tasks(param: str, pairs: list[tuple[Any, float]], seeds: list[int], n: 
                     train = order[:value]
                 tasks.append(SweepTask(value, fold, seed, lam, train, val))
     return sorted(tasks, key=lambda task: (task.value, task.fold, task.seed))
+
+
+# Public names for the layer study (glassnet.experiments.study_tasks), which scores and names its fits the same way.
+scores, positional_key = _scores, _positional

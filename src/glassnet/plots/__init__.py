@@ -5,10 +5,15 @@
 - :func:`loss_curves` / :func:`weight_norms`: a History epoch by epoch, the loss split into data and penalty;
 - :func:`weight_histograms`: the kernel values of several models side by side (what L2 does to the weights);
 - :func:`decision_boundary`: the predicted probability over a 2-D input plane;
+- :func:`placement_norms`, :func:`norm_trajectories`, :func:`attribution_parts`: a layer study
+  (:func:`glassnet.experiments.layer_study`) — kernel norms by placement, over epochs, and the direct vs indirect
+  parts of each layer's change; :func:`boundary_grid`: decision boundaries, rows = placements or λ values,
+  columns = epoch snapshots; :func:`epoch_curves`: a sweep's validation data loss per λ against the epoch;
 - :func:`save` writes PNG or SVG; :func:`to_png` gives PNG bytes (for the HTML report).
 
 Modules: ``curves`` (validation, learning and loss curves), ``weights`` (weight norms and histograms),
-``boundary`` (decision boundary), ``output`` (save / to_png and the helpers the others share).
+``boundary`` (decision boundary), ``study`` (the layer study), ``boundary_grid``, ``epochs`` (per-λ curves over
+epochs), ``output`` (save / to_png and the helpers the others share).
 
 Legends sit outside the data: below the axes of a figure the function made (constrained layout makes room), to
 the right of axes the caller passed, above each histogram. Epoch axes have whole-number ticks.
@@ -35,9 +40,13 @@ except ImportError as exc:  # the core needs only NumPy; plots are part of the `
                       f"Received: ImportError({exc})") from exc
 
 from .boundary import decision_boundary
+from .boundary_grid import boundary_grid
 from .curves import learning_curve, loss_curves, validation_curve
+from .epochs import epoch_curves
 from .output import save, to_png
+from .study import attribution_parts, norm_trajectories, placement_norms
 from .weights import weight_histograms, weight_norms
 
 __all__ = ["decision_boundary", "learning_curve", "loss_curves", "save", "to_png", "validation_curve",
-           "weight_histograms", "weight_norms"]
+           "weight_histograms", "weight_norms", "placement_norms", "norm_trajectories", "attribution_parts",
+           "boundary_grid", "epoch_curves"]

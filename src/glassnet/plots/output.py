@@ -61,14 +61,24 @@ def _finish(ax: Axes, xlabel: str, ylabel: str, title: str, *, own: bool) -> Non
     _legend(ax, own=own)
 
 
-def _legend(ax: Axes, *, own: bool) -> None:
+def _legend(ax: Axes, *, own: bool, title: str | None = None) -> None:
     """The legend outside the plot area, so it never covers a curve: below the axes when the plot made its own
     figure (constrained layout makes room for it), else to the right of the caller's axes."""
     if own:
         handles, labels = ax.get_legend_handles_labels()
-        ax.figure.legend(handles, labels, loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+        ax.figure.legend(handles, labels, loc="outside lower center", ncols=_columns(labels, ax.figure),
+                         fontsize="small", frameon=False, title=title)
     else:
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, title=title)
+
+
+def _columns(labels: list[str], fig: Any) -> int:
+    """2 legend columns when they fit the figure's width, else 1. Estimated without drawing: a character of the
+    small font (8.33 pt) is about 0.6 × 8.33 ≈ 5 pt wide, and each entry adds about 40 pt of handle and padding.
+    Entries fill the columns top to bottom, so column 1 holds the first ⌈n/2⌉ labels."""
+    half = (len(labels) + 1) // 2
+    needed = sum(5.0 * max(map(len, column), default=0) + 40.0 for column in (labels[:half], labels[half:]))
+    return 2 if needed <= fig.get_figwidth() * 72.0 else 1
 
 
 def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> tuple[Figure, Axes]:
