@@ -33,12 +33,17 @@ from glassnet import (
     SGD,
     Adagrad,
     Adam,
+    Adamax,
     AdamW,
+    BatchNormalization,
     Dense,
     Dropout,
+    Flatten,
+    GaussianNoise,
     MaxNorm,
     MinMaxNorm,
     ModelFileError,
+    Nadam,
     NonNeg,
     Normalization,
     RMSprop,
@@ -81,16 +86,34 @@ def zipped(entries, compression=zipfile.ZIP_STORED) -> bytes:
     return buffer.getvalue()
 
 
-def with_config(change) -> bytes:
-    entries = dict(base_entries())
+@functools.cache
+def pieces_entries() -> dict[str, bytes]:
+    """The entries of a valid archive of (2, 3) images: config.layers 0 InputLayer [null, 2, 3], 1 Flatten 'flat',
+    2 BatchNormalization 'bn' (L2 on gamma), 3 GaussianNoise 'noise', 4 Dense 'out'; Nadam, two steps.
+    Variables: layers/batch_normalization/vars/0-3 (6,) (gamma, beta, moving_mean, moving_variance),
+    layers/dense/vars/0-1, optimizer/vars/0 (iterations), 1 (learning rate), 2-9 (momentum and velocity of gamma,
+    beta, kernel, bias), 10 (Nadam's momentum product)."""
+    model = Sequential([Flatten(input_shape=(2, 3), name="flat"), BatchNormalization(gamma_regularizer=L2(0.01),
+                                                                                     name="bn"),
+                        GaussianNoise(0.1, seed=1, name="noise"), Dense(1, "sigmoid", name="out")], seed=0)
+    model.compile(Nadam(0.01), "binary_crossentropy")
+    model.fit(X.reshape(-1, 1, 3).repeat(2, axis=1), Y, epochs=1, batch_size=8, verbose=0)
+    with tempfile.TemporaryDirectory() as folder:
+        model.save(os.path.join(folder, "pieces.keras"))
+        with zipfile.ZipFile(os.path.join(folder, "pieces.keras")) as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
+
+
+def with_config(change, base=base_entries) -> bytes:
+    entries = dict(base())
     config = json.loads(entries["config.json"])
     change(config)
     entries["config.json"] = json.dumps(config).encode()
     return zipped(entries)
 
 
-def with_h5(change) -> bytes:
-    entries = dict(base_entries())
+def with_h5(change, base=base_entries) -> bytes:
+    entries = dict(base())
     buffer = io.BytesIO(entries["model.weights.h5"])
     with h5py.File(buffer, "r+") as file:
         change(file)
@@ -172,7 +195,12 @@ CONFIG_CASES = {
                          r"input_axes` must be None"),
     "build config": (setter([*LAYERS, 4, "build_config", "input_shape"], [None, 5]),
                      r"config.layers\[4\].build_config.input_shape` must be \[null, 4\]"),
-    "two input widths": (setter(["build_config", "input_shape"], [None, 7]), r"must be one input width"),
+    "layer built, model not": (_two(lambda config: config["config"]["layers"].pop(0),
+                                    lambda config: config["config"].pop("build_input_shape"),
+                                    lambda config: config.pop("build_config")),
+                               r"config.layers\[0\].build_config` must be absent: the model has no input shape to "
+                               r"build this layer for"),
+    "two input widths": (setter(["build_config", "input_shape"], [None, 7]), r"must be one input shape"),
     "huge layer": (_two(setter([*LAYERS, 4, "config", "units"], 10**9), setter([*COMPILE, "metrics"], None)),
                    r"config.json:config.layers` must be layers whose weights fit in max_bytes"),
     "shared object": (_two(setter([*DENSE, "dtype", "shared_object_id"], 7),
@@ -431,6 +459,122 @@ def test_an_hdf5_file_on_which_hdf5_runs_away_is_read_in_a_bounded_process(tmp_p
     outcome("refused cleanly")
 
 
+# --- BatchNormalization, GaussianNoise, Flatten and Nadam: what glassnet's have not, refused by name -----------------
+BN = [*LAYERS, 2, "config"]
+BN_VARIANCE, U_PRODUCT = "layers/batch_normalization/vars/3", "optimizer/vars/10"
+TRUNCATED = {"module": "keras.initializers", "class_name": "TruncatedNormal", "registered_name": None,
+             "config": {"mean": 0.0, "stddev": 0.05, "seed": None}}
+PIECES_CONFIG_CASES = {
+    "renorm": (setter([*BN, "renorm"], True), r"`config.json:config.layers\[2\].config.renorm` must be False "
+                                              r"\(glassnet's BatchNormalization has no other renorm\). Received: True"),
+    "renorm clipping": (setter([*BN, "renorm_clipping"], {"rmax": 3.0}), r"config.renorm_clipping` must be None"),
+    "renorm momentum object": (setter([*BN, "renorm_momentum"], {"a": 1}), r"renorm_momentum` must be a string or "
+                                                                           r"a number"),
+    "synchronized": (setter([*BN, "synchronized"], True), r"config.layers\[2\].config.synchronized` must be False"),
+    "beta initializer class": (setter([*BN, "beta_initializer"], TRUNCATED),
+                               r"config.layers\[2\].config.beta_initializer.class_name` must be one of the Keras "
+                               r"initializer classes glassnet has .* Received: 'TruncatedNormal'"),
+    "bn momentum": (setter([*BN, "momentum"], 1.5), r"config.layers\[2\]` \(BatchNormalization\) was refused by "
+                                                    r"its constructor: .*momentum=1.5"),
+    "bn axis": (setter([*BN, "axis"], 0), r"\(BatchNormalization\) was refused by its constructor: Argument `axis` "
+                                          r"must be -1"),
+    "bn center": (setter([*BN, "center"], "yes"), r"config.layers\[2\].config.center` must be true or false"),
+    "bn unknown key": (setter([*BN, "fused"], True), r"unexpected \['fused'\]"),
+    "noise stddev": (setter([*LAYERS, 3, "config", "stddev"], 2.0), r"config.layers\[3\]` \(GaussianNoise\) was "
+                                                                   r"refused by its constructor: .*stddev=2.0"),
+    "noise seed": (setter([*LAYERS, 3, "config", "seed"], "1"), r"config.layers\[3\].config.seed` must be an integer"),
+    "channels first images": (setter([*LAYERS, 1, "config", "data_format"], "channels_first"),
+                              r"config.layers\[1\].config.data_format` must be 'channels_last' .* Received: "
+                              r"'channels_first'"),
+    "images without flatten": (setter([*LAYERS, 1], layer(json.loads(base_entries()["config.json"]), 2)),
+                               r"config.layers\[0\].config.batch_shape` must be \[null, features\]: glassnet's "
+                               r"models take 2-D inputs"),
+    "image axes": (setter([*LAYERS, 0, "config", "batch_shape"], [None] + [1] * 9), r"\(k ≤ 8\) into a first "
+                                                                                   r"Flatten"),
+    "huge images": (setter([*LAYERS, 0, "config", "batch_shape"], [None, 10**7, 10**7]), r"must be examples of "
+                                                                                          r"fewer than"),
+    "image build config": (setter([*LAYERS, 1, "build_config", "input_shape"], [None, 3, 2]),
+                           r"config.layers\[1\].build_config.input_shape` must be \[null, 2, 3\], the input this "
+                           r"layer gets"),
+    "two image shapes": (setter(["build_config", "input_shape"], [None, 3, 2]),
+                         r"must be one input shape. Received: .*batch_shape: \[null, 2, 3\], .*\[null, 3, 2\]"),
+    "nadam beta": (setter([*COMPILE, "optimizer", "config", "beta_1"], 1.0), r"optimizer` \(Nadam\) was refused by "
+                                                                             r"its constructor"),
+    "nadam ema": (setter([*COMPILE, "optimizer", "config", "use_ema"], True), r"use_ema` must be False"),
+}
+
+
+@pytest.mark.parametrize("case", list(PIECES_CONFIG_CASES))
+def test_batch_normalization_noise_flatten_and_nadam_settings_glassnet_lacks_are_refused_by_name(tmp_path, outcome,
+                                                                                                  case):
+    change, message = PIECES_CONFIG_CASES[case]
+    refused(tmp_path, with_config(change, pieces_entries), message)
+    outcome("refused cleanly")
+
+
+def _u_product(value):
+    return _put(U_PRODUCT, np.float32(value))
+
+
+PIECES_H5_CASES = {
+    "moving variance length": (_put(BN_VARIANCE, np.ones(5, "f4")), r"`model.weights.h5:layers/batch_normalization/"
+                                                                     r"vars/3` must be a dataset of shape \(6,\)"),
+    "negative moving variance": (_put(BN_VARIANCE, -np.ones(6, "f4")),
+                                 r"`model.weights.h5:layers/batch_normalization/vars/3` must be variances ≥ 0 \(the "
+                                 r"moving_variance of layer 'bn'\). Received: a negative variance"),
+    "nan moving mean": (_put("layers/batch_normalization/vars/2", np.full(6, np.nan, "f4")),
+                        r"batch_normalization/vars/2` must be finite numbers only"),
+    "missing moving variance": (_put(BN_VARIANCE), r"Received: missing \['layers/batch_normalization/vars/3'\]"),
+    "renorm's moving stddev": (lambda f: f.create_dataset("layers/batch_normalization/vars/4", data=np.ones(6, "f4")),
+                               r"`model.weights.h5:layers/batch_normalization/vars/4` must be absent"),
+    "noise variable": (lambda f: f.create_dataset("layers/gaussian_noise/vars/0", data=np.ones(2, "u4")),
+                       r"`model.weights.h5:layers/gaussian_noise/vars/0` must be absent"),
+    "slot shape": (_put("optimizer/vars/4", np.zeros(5, "f4")), r"optimizer/vars/4` must be a dataset of shape \(6,\)"),
+    "no momentum product": (_put(U_PRODUCT), r"`model.weights.h5:optimizer/vars` must be 2 variables .* or 11 .* "
+                                             r"Received: 10 of them"),
+    "other momentum product": (_u_product(0.5), r"`model.weights.h5:optimizer/vars/10` must be Nadam's momentum "
+                                                r"product Πₜ after 2 steps, 0.2271.* Received: 0.5"),
+    "momentum product above 1": (_u_product(2.0), r"vars/10` must be Nadam's momentum product Πₜ, a number in "
+                                                  r"\[0, 1\]. Received: 2.0"),
+    "nan momentum product": (_u_product(np.nan), r"vars/10` must be finite numbers only"),
+}
+
+
+@pytest.mark.parametrize("case", list(PIECES_H5_CASES))
+def test_batch_normalization_and_nadam_variables_that_do_not_fit_are_refused(tmp_path, outcome, case):
+    change, message = PIECES_H5_CASES[case]
+    refused(tmp_path, with_h5(change, pieces_entries), message)
+    outcome("refused cleanly")
+
+
+def test_a_long_nadam_run_loads_without_recomputing_its_momentum_product(tmp_path, outcome):
+    """Beyond U_PRODUCT_STEPS the file's Πₜ is only checked to be in [0, 1]: a step count near 2**62 loads at once."""
+    def change(file):
+        _put("optimizer/vars/0", np.int64(2**62))(file)
+        _u_product(0.0)(file)
+    path = tmp_path / "long.keras"
+    path.write_bytes(with_h5(change, pieces_entries))
+    assert glassnet.load_model(path).optimizer.iterations == 2**62
+    outcome("nothing lost")
+
+
+def test_channels_first_is_read_where_the_input_is_2d_and_images_reach_a_first_flatten(tmp_path, outcome):
+    def change(config):
+        layer(config, 1)["config"]["data_format"] = "channels_first"
+        for item in (config["build_config"], layer(config, 1)["build_config"]):
+            item["input_shape"] = [None, 6]
+        config["config"]["build_input_shape"] = layer(config, 0)["config"]["batch_shape"] = [None, 6]
+    path = tmp_path / "flat.keras"
+    path.write_bytes(with_config(change, pieces_entries))
+    flat = glassnet.load_model(path)
+    path.write_bytes(zipped(pieces_entries()))
+    images = glassnet.load_model(path)
+    x = X.reshape(-1, 1, 3).repeat(2, axis=1)
+    np.testing.assert_array_equal(flat.predict(x.reshape(-1, 6), verbose=0), images.predict(x, verbose=0))
+    assert flat.input_shape == images.input_shape == (None, 6)
+    outcome("nothing lost", count=2)
+
+
 # --- saves a .keras file cannot hold: refused, nothing written ---------------------------------------------------
 def _built(*layers, compile_kwargs=None, **model_kwargs):
     model = Sequential(list(layers), seed=0, **model_kwargs)
@@ -514,6 +658,15 @@ def _variants():
     yield "adamw leaky", Sequential([Dense(3, "leaky_relu", kernel_initializer=RandomUniform(-0.1, 0.2, seed=4)),
                                      Dropout(0.5), Dense(1, "sigmoid", use_bias=False)], seed=1), dict(
         optimizer=AdamW(0.01, weight_decay=0.01, amsgrad=True, global_clipnorm=2.0), loss="binary_crossentropy")
+
+    yield "float64 nadam batchnorm noise", Sequential([
+        Dense(4, "relu", use_bias=False), BatchNormalization(momentum=0.8, gamma_regularizer=L2(0.01),
+                                                             beta_constraint=NonNeg(), beta_initializer=Constant(0.1)),
+        GaussianNoise(0.1, seed=2), Dense(1, "sigmoid")], seed=1, dtype="float64"), dict(
+        optimizer=Nadam(0.01, clipnorm=1.0), loss="binary_crossentropy")
+    yield "adamax flatten unscaled", Sequential([Flatten(), BatchNormalization(scale=False, epsilon=0.01, axis=1),
+                                                 Dense(2, "softmax")], seed=1), dict(
+        optimizer=Adamax(0.01, beta_2=0.99), loss=CategoricalCrossentropy())
 
 
 @pytest.mark.parametrize("name, model, compile_kwargs", list(_variants()), ids=[v[0] for v in _variants()])

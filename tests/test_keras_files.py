@@ -22,17 +22,26 @@ from glassnet import (
     Activation,
     ActivityRegularization,
     Adam,
+    Adamax,
+    BatchNormalization,
     Dense,
     Dropout,
+    Flatten,
+    GaussianNoise,
     MaxNorm,
+    Nadam,
+    NonNeg,
     Normalization,
     RMSprop,
     Sequential,
 )
+from glassnet.initializers import Constant, RandomUniform
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(24, 3)).astype("float32")
 Y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype("float32")
+IMAGES = RNG.normal(size=(24, 2, 3)).astype("float32")  # a first Flatten's (2, 3) examples
+Y_IMAGES = (IMAGES[:, 0, 0] + 0.5 * IMAGES[:, 1, 1] > 0).astype("float32")
 
 
 def keras_model(optimizer=None, dropout=True):
@@ -69,13 +78,46 @@ def glassnet_model(dtype="float32"):
     return model
 
 
-def one_step_keras(model, y=Y):
-    model.fit(X, y, batch_size=len(X), epochs=1, shuffle=False, verbose=0)
+def keras_pieces_model(optimizer, noise=0.1):
+    """A Keras model of images through Flatten, BatchNormalization (every argument glassnet has, and center=False),
+    GaussianNoise and a channels_first Flatten on 2-D inputs (the identity there), trained."""
+    model = keras.Sequential([
+        keras.Input((2, 3)), keras.layers.Flatten(), keras.layers.Dense(5, use_bias=False),
+        keras.layers.BatchNormalization(
+            momentum=0.9, epsilon=1e-2, beta_initializer=keras.initializers.Constant(0.1),
+            gamma_initializer=keras.initializers.RandomUniform(0.9, 1.1, seed=1),
+            moving_variance_initializer=keras.initializers.Constant(2.0), gamma_regularizer=keras.regularizers.L2(0.01),
+            beta_regularizer=keras.regularizers.L1(0.001), gamma_constraint=keras.constraints.MaxNorm(2.0)),
+        keras.layers.Activation("relu"), keras.layers.GaussianNoise(noise, seed=4),
+        keras.layers.Flatten(data_format="channels_first"), keras.layers.BatchNormalization(center=False, axis=1),
+        keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer, "binary_crossentropy")
+    model.fit(IMAGES, Y_IMAGES, batch_size=8, epochs=2, verbose=0)
+    return model
+
+
+def glassnet_pieces_model(optimizer, noise=0.1):
+    """keras_pieces_model's layers in glassnet, with glassnet's names, trained."""
+    model = Sequential([
+        Flatten(input_shape=(2, 3), name="flat"), Dense(5, use_bias=False, name="h"),
+        BatchNormalization(momentum=0.9, epsilon=1e-2, beta_initializer=Constant(0.1),
+                           gamma_initializer=RandomUniform(0.9, 1.1, seed=1), moving_variance_initializer=Constant(2.0),
+                           gamma_regularizer=L2(0.01), beta_regularizer=L1(0.001), gamma_constraint=MaxNorm(2.0),
+                           beta_constraint=NonNeg(), name="bn"),
+        Activation("relu"), GaussianNoise(noise, seed=4, name="noise"), Flatten(name="flat_again"),
+        BatchNormalization(center=False, axis=1, name="bn_unshifted"), Dense(1, "sigmoid", name="out")], seed=0)
+    model.compile(optimizer, "binary_crossentropy")
+    model.fit(IMAGES, Y_IMAGES, batch_size=8, epochs=2, verbose=0)
+    return model
+
+
+def one_step_keras(model, y=Y, x=X):
+    model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
     return [w.numpy() for w in model.weights if w.name != "count"]  # Normalization's count: Keras's alone
 
 
-def one_step_glassnet(model, y=Y):
-    model.fit(X, y, batch_size=len(X), epochs=1, shuffle=False, verbose=0)
+def one_step_glassnet(model, y=Y, x=X):
+    model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
     return model.get_weights()
 
 
@@ -126,6 +168,36 @@ def test_the_optimizer_state_of_a_keras_file_continues_training_as_keras_does(tm
     ours = glassnet.load_model(tmp_path / "model.keras")
     assert ours.optimizer.iterations == int(theirs.optimizer.iterations) == 6
     assert_close(one_step_glassnet(ours), one_step_keras(theirs), atol=2e-6)
+
+
+OPTIMIZERS = {"nadam": (lambda: keras.optimizers.Nadam(0.01), lambda: Nadam(0.01)),
+              "adamax": (lambda: keras.optimizers.Adamax(0.02, beta_1=0.8), lambda: Adamax(0.02, beta_1=0.8))}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_batch_normalization_noise_flatten_nadam_and_adamax_of_a_keras_file_predict_and_train_on_as_keras(
+        tmp_path, name):
+    theirs = keras_pieces_model(OPTIMIZERS[name][0]())
+    theirs.save(tmp_path / "model.keras")
+    ours = glassnet.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(ours.predict(IMAGES, verbose=0), theirs.predict(IMAGES, verbose=0), atol=1e-6, rtol=0)
+    bn, noise, unshifted = ours.layers[2], ours.layers[4], ours.layers[6]
+    assert (bn.momentum, bn.epsilon, bn.gamma_regularizer.l2, bn.beta_regularizer.l1, bn.gamma_constraint.max_value,
+            bn.beta_initializer.value, bn.moving_variance_initializer.value) == pytest.approx(
+        (0.9, 1e-2, 0.01, 0.001, 2.0, 0.1, 2.0))
+    assert (unshifted.center, unshifted.axis, noise.stddev, noise.seed) == (False, 1, pytest.approx(0.1), 4)
+    assert type(ours.optimizer).__name__ == type(theirs.optimizer).__name__
+    assert ours.optimizer.get_config()["beta_1"] == pytest.approx(float(theirs.optimizer.beta_1))
+    assert ours.optimizer.iterations == int(theirs.optimizer.iterations) == 6
+    assert [w.path for w in ours.weights] == [f"{ours.layers[i].name}/{w}" for i, w in [
+        (1, "kernel"), (2, "gamma"), (2, "beta"), (2, "moving_mean"), (2, "moving_variance"), (6, "gamma"),
+        (6, "moving_mean"), (6, "moving_variance"), (7, "kernel"), (7, "bias")]]
+    # Without noise (its numbers come from each library's own generator) the next step is Keras's, moving
+    # statistics included.
+    theirs = keras_pieces_model(OPTIMIZERS[name][0](), noise=0.0)
+    theirs.save(tmp_path / "quiet.keras")
+    ours = glassnet.load_model(tmp_path / "quiet.keras")
+    assert_close(one_step_glassnet(ours, Y_IMAGES, IMAGES), one_step_keras(theirs, Y_IMAGES, IMAGES), atol=2e-6)
 
 
 def test_a_keras_model_saved_before_compile_or_build_loads_as_such(tmp_path):
@@ -218,6 +290,40 @@ def test_keras_continues_training_a_glassnet_file_as_glassnet_does(tmp_path, opt
     ours.save(tmp_path / "model.keras")
     theirs = keras.saving.load_model(tmp_path / "model.keras")
     assert_close(one_step_keras(theirs), one_step_glassnet(ours), atol=2e-6)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_keras_loads_batch_normalization_noise_flatten_nadam_and_adamax_and_trains_on_as_glassnet(tmp_path, name):
+    ours = glassnet_pieces_model(OPTIMIZERS[name][1]())
+    ours.save(tmp_path / "model.keras")
+    theirs = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(theirs.predict(IMAGES, verbose=0), ours.predict(IMAGES, verbose=0), atol=1e-6, rtol=0)
+    assert theirs.input_shape == (None, 2, 3)  # the first Flatten's input_shape: Keras takes the images too
+    bn = theirs.layers[2]
+    assert (bn.momentum, bn.epsilon, float(bn.gamma_regularizer.l2), float(bn.beta_regularizer.l1),
+            bn.gamma_constraint.max_value, type(bn.beta_constraint).__name__) == pytest.approx(
+        (0.9, 1e-2, 0.01, 0.001, 2.0, "NonNeg"))
+    assert (theirs.layers[4].stddev, theirs.layers[4].seed, theirs.layers[6].center) == (0.1, 4, False)
+    assert [float(term.value) for term in ours.weight_penalties()] == pytest.approx(
+        [float(bn.gamma_regularizer(bn.gamma)), float(bn.beta_regularizer(bn.beta))], rel=1e-6)
+    # Keras's optimizer variables in its order: iterations, learning rate, the two slots of each trainable weight
+    # in turn (Nadam: momentum, velocity; Adamax: momentum, norm), then Nadam's momentum product Πₜ.
+    slots = [array for index in range(len(ours.trainable_weights))
+             for array in ours.optimizer.slots[index].values()]
+    variables = [v.numpy() for v in theirs.optimizer.variables]
+    if name == "nadam":
+        assert variables.pop() == ours.optimizer.u_product(6, np.dtype("float32"))
+    assert int(variables[0]) == 6 and [v.shape for v in variables[2:]] == [s.shape for s in slots]
+    assert_close(variables[2:], slots, atol=0)
+    ours = glassnet_pieces_model(OPTIMIZERS[name][1](), noise=0.0)
+    ours.save(tmp_path / "quiet.keras")
+    theirs = keras.saving.load_model(tmp_path / "quiet.keras")
+    assert_close(one_step_keras(theirs, Y_IMAGES, IMAGES), one_step_glassnet(ours, Y_IMAGES, IMAGES), atol=2e-6)
+    # Keras rebuilds the same layer configs from the file: nothing glassnet wrote is dropped or defaulted anew.
+    with zipfile.ZipFile(tmp_path / "quiet.keras") as archive:
+        written = json.loads(archive.read("config.json"))["config"]["layers"][1:]
+    rebuilt = json.loads(json.dumps(theirs.get_config()["layers"]))[1:]
+    assert [in_float32(layer["config"]) for layer in written] == [in_float32(layer["config"]) for layer in rebuilt]
 
 
 def test_a_compiled_model_that_never_trained_writes_fresh_slots_keras_loads_without_a_warning(tmp_path, recwarn):

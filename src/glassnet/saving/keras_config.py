@@ -7,8 +7,9 @@ each Keras class glassnet has to its glassnet class, and says what to do with th
 argument for:
 
 - ``fixed``: a setting glassnet cannot honour otherwise (``trainable``, a loss's ``reduction``, an optimizer's
-  ``use_ema``): read only if it holds this value, and written so;
-- ``free``: a name that changes no number (a loss's ``name``): any string or number is read, this is written;
+  ``use_ema``, BatchNormalization's ``renorm``): read only if it holds this value, and written so;
+- ``free``: a value that changes no number (a loss's ``name``; BatchNormalization's ``renorm_momentum``, used only
+  with ``renorm``): any string or number is read, this is written;
 - ``tolerated``: a key newer Keras versions add only when set (``lora_rank``): read if it holds this value;
 - ``optional``: a glassnet argument a Keras file may leave out (Keras writes an ``activity_regularizer`` only
   when there is one, and no Huber ``delta``): the value it then takes;
@@ -66,7 +67,15 @@ KERAS: dict[str, dict[str, _Keras]] = {
         "Dropout": _Keras("keras.layers", "Dropout", fixed={**_TRAINABLE, "noise_shape": None}),
         "Activation": _Keras("keras.layers", "Activation", fixed=_TRAINABLE, optional=_ACTIVITY),
         "ActivityRegularization": _Keras("keras.layers", "ActivityRegularization", fixed=_TRAINABLE),
-        "Normalization": _Keras("keras.layers", "Normalization", fixed=_TRAINABLE)},
+        "Normalization": _Keras("keras.layers", "Normalization", fixed=_TRAINABLE),
+        # Keras's batch renormalization and cross-replica statistics change the numbers (renorm adds variables);
+        # renorm_momentum is used only with renorm, so any value is read.
+        "BatchNormalization": _Keras("keras.layers", "BatchNormalization", fixed={
+            **_TRAINABLE, "synchronized": False, "renorm": False, "renorm_clipping": None},
+            free={"renorm_momentum": 0.99}),
+        "GaussianNoise": _Keras("keras.layers", "GaussianNoise", fixed=_TRAINABLE),
+        # channels_first flattens images in another order (keras_model reads it on 2-D inputs, where it is the same)
+        "Flatten": _Keras("keras.layers", "Flatten", fixed={**_TRAINABLE, "data_format": "channels_last"})},
     "initializer": {
         **_same("keras.initializers", ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
                                        "LecunNormal", "VarianceScaling"], fixed=_AXES),
@@ -89,7 +98,8 @@ KERAS: dict[str, dict[str, _Keras]] = {
         "Huber": _Keras("keras.losses", "Huber", fixed=_SUM, free={"name": "huber_loss"},
                         tolerated={"dtype": None}, optional={"delta": 1.0})},
     "schedule": _same("keras.optimizers.schedules", ["ExponentialDecay"], free={"name": "ExponentialDecay"}),
-    "optimizer": _same("keras.optimizers", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"], **_OPTIMIZER),
+    "optimizer": _same("keras.optimizers", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax"],
+                       **_OPTIMIZER),
     # compile's metric objects. A metric's dtype is where Keras accumulates (float32 by default); glassnet
     # computes its metrics its own way whatever it says, so it is read as a name and written as Keras's default.
     "metric": {

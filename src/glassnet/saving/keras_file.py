@@ -7,9 +7,13 @@ The archive is checked (:mod:`~glassnet.saving.keras_archive`), its ``config.jso
 
     layers/<layer>/vars/0, 1      a Dense layer's kernel (features, units) and bias (units,)
     layers/<layer>/vars/0, 1, 2   a Normalization's mean, variance (features,) or () and Keras's count
+    layers/<layer>/vars/0 ... 3   a BatchNormalization's gamma (if scale), beta (if center), moving_mean and
+                                  moving_variance (features,)
     optimizer/vars/0              the optimizer's step count (iterations)
     optimizer/vars/1              its learning rate, when it is a number (glassnet takes config.json's)
     optimizer/vars/2, ...         its slots, in Keras's order (Adam: m and v of each weight in turn)
+    optimizer/vars/<last>         Nadam's momentum product Πₜ (glassnet recomputes it from the step count; a file
+                                  whose Πₜ is not that one, to rounding, is refused)
 
 ``<layer>`` is the layer's class in snake case, numbered when repeated (``dense``, ``dense_1``). Before anything
 is read, the weights the config declares must fit in ``max_bytes``. The result is what a glassnet model file
@@ -27,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from ..layers import Dense, Normalization
+from ..layers import BatchNormalization, Dense, Normalization
+from ..optimizers import Nadam
 from .bounds import _check_finite
 from .container import _json
 from .keras_archive import CONFIG, METADATA, WEIGHTS, read_archive
@@ -42,7 +47,15 @@ from .model_file import _declared_weights
 #: weights, then its momentums).
 SLOT_GROUPS: dict[str, tuple[tuple[str, ...], ...]] = {
     "SGD": (("momentum",),), "Adam": (("m", "v"), ("v_hat",)), "AdamW": (("m", "v"), ("v_hat",)),
-    "RMSprop": (("velocity",), ("momentum",), ("average_gradient",)), "Adagrad": (("accumulator",),)}
+    "RMSprop": (("velocity",), ("momentum",), ("average_gradient",)), "Adagrad": (("accumulator",),),
+    "Nadam": (("momentum", "velocity"),), "Adamax": (("momentum", "norm"),)}
+#: What an optimizer keeps after its slots, as glassnet's name (a scalar): Keras's Nadam keeps its momentum
+#: product Πₜ in a variable built after the slots (``_u_product`` in keras/src/optimizers/nadam.py).
+AFTER_SLOTS: dict[str, str] = {"Nadam": "optimizer/u_product"}
+#: The rounding within which a file's Nadam Πₜ must be glassnet's Πₜ of its step count (relative: float32's ulp
+#: is 6e-8; absolute: the dtype's smallest normal number, as TensorFlow flushes smaller ones to 0), checked up to
+#: this many steps (glassnet recomputes Πₜ step by step, ~4 µs each); beyond, only that Πₜ ∈ [0, 1].
+U_PRODUCT_RTOL, U_PRODUCT_STEPS = 1e-6, 100_000
 #: The Keras version whose format is read and written (Keras ignores metadata.json when loading).
 KERAS_VERSION = "3.15.1"
 Mapping = list[tuple[str, tuple[int, ...], str]]  # (Keras variable path, shape, glassnet tensor name)
@@ -54,6 +67,8 @@ def layer_variables(layer: Any, path: str, width: int, in_config: bool) -> Mappi
     named: list[tuple[str, tuple[int, ...]]]
     if isinstance(layer, Dense):
         named = [("kernel", (width, layer.units))] + ([("bias", (layer.units,))] if layer.use_bias else [])
+    elif isinstance(layer, BatchNormalization):  # gamma, beta (when there), moving_mean, moving_variance
+        named = [(name, (width,)) for name in layer.weight_names]
     elif isinstance(layer, Normalization) and not in_config:
         shape: tuple[int, ...] = () if layer.axis is None else (width,)
         named = [("mean", shape), ("variance", shape), ("", ())]
@@ -69,13 +84,16 @@ def has_rate_variable(optimizer: Any) -> bool:
 
 def optimizer_variables(optimizer: Any, trainable: list[tuple[str, tuple[int, ...]]]) -> tuple[Mapping, Mapping]:
     """The optimizer's variables before it is built (iterations, and the learning rate if it is a number), and
-    its slots for the ``trainable`` (path, shape) weights, in Keras's order."""
+    its slots for the ``trainable`` (path, shape) weights in Keras's order (and what it keeps after them:
+    :data:`AFTER_SLOTS`)."""
     base: Mapping = [("optimizer/vars/0", (), "iterations")]
     if has_rate_variable(optimizer):
         base.append(("optimizer/vars/1", (), "learning_rate"))
     names = list(optimizer.init_slots(np.zeros(0)))
-    slots = [(f"optimizer/{i}/{slot}", shape) for group in SLOT_GROUPS[type(optimizer).__name__]
+    kind = type(optimizer).__name__
+    slots = [(f"optimizer/{i}/{slot}", shape) for group in SLOT_GROUPS[kind]
              for i, (_, shape) in enumerate(trainable) for slot in group if slot in names]
+    slots += [(AFTER_SLOTS[kind], ())] if kind in AFTER_SLOTS else []
     return base, [(f"optimizer/vars/{len(base) + k}", shape, name) for k, (name, shape) in enumerate(slots)]
 
 
@@ -106,6 +124,23 @@ def _optimizer_state(found: dict[str, np.ndarray], base: Mapping, slots: Mapping
         _bad("model.weights.h5:optimizer/vars", f"{len(base)} variables (an optimizer not yet built) or "
              f"{len(base) + len(slots)} (built for this model's weights)", _Said(f"{present} of them"))
     return (int(found[base[0][0]]) if present else 0), present == len(base) + len(slots) and bool(slots)
+
+
+def _check_after_slots(model: KerasModel, tensors: dict[str, np.ndarray], slots: Mapping, iterations: int) -> None:
+    """Take out what an optimizer keeps after its slots: Nadam's Πₜ, which must be a product of factors in
+    [0, 1) and the Πₜ glassnet recomputes from the step count (:data:`U_PRODUCT_STEPS`)."""
+    value = tensors.pop(AFTER_SLOTS["Nadam"], None)
+    if value is None or not isinstance(model.optimizer, Nadam):
+        return
+    where, product = f"model.weights.h5:{slots[-1][0]}", float(value)
+    if not 0 <= product <= 1:
+        _bad(where, "Nadam's momentum product Πₜ, a number in [0, 1]", product)
+    if iterations <= U_PRODUCT_STEPS:
+        dtype = np.dtype(model.dtype)
+        expected = float(model.optimizer.u_product(iterations, dtype))
+        if abs(product - expected) > U_PRODUCT_RTOL * expected + float(np.finfo(dtype).tiny):
+            _bad(where, f"Nadam's momentum product Πₜ after {iterations} steps, {expected!r} (glassnet recomputes "
+                 "it from the step count: another Πₜ would train on differently)", product)
 
 
 def _statistics_in_config(model: KerasModel, declared: list[tuple[str, tuple[int, ...]]],
@@ -152,7 +187,12 @@ def glassnet_content(contents: dict[str, bytes], max_bytes: int,
             _check_finite(found[path], f"model.weights.h5:{path}", model.dtype)
             tensors[name] = found[path].astype(model.dtype)
     tensors.pop("learning_rate", None)  # checked finite; config.json's learning rate is the one used
+    for path, _, name in layers:  # a variance below 0 would make every prediction NaN (√ of it)
+        if name.rsplit("/", 1)[-1] in ("variance", "moving_variance") and np.any(found[path] < 0):
+            _bad(f"model.weights.h5:{path}", f"variances ≥ 0 (the {name.rsplit('/', 1)[-1]} of layer "
+                 f"{name.rsplit('/', 1)[0]!r})", _Said("a negative variance"))
     iterations, built = _optimizer_state(found, base, slots)
+    _check_after_slots(model, tensors, slots, iterations)
     if not built:
         tensors = {name: array for name, array in tensors.items() if not name.startswith("optimizer/")}
     declared = _declared_weights(model.layers, model.features or 1) if model.features is not None else []

@@ -3,17 +3,21 @@ compile settings (:class:`KerasModel`), each object through :mod:`~glassnet.savi
 allow-list.
 
 What a ``.keras`` config may hold: a ``Sequential`` (module ``keras``) whose layers are an optional first
-``InputLayer`` of 2-D inputs ``[null, features]``, then ``Dense``, ``Dropout``, ``Activation``,
-``ActivityRegularization`` and ``Normalization``, all in one dtype policy (float32 or float64), trainable; and
-optionally the ``compile_config`` Keras writes (optimizer, loss, metrics). Refused, by name: any other model
-type (a functional or subclassed model), any other layer (a ``Lambda`` is code), anything with a
-``registered_name`` or a module outside Keras (custom objects), mixed precision, multiple losses, loss weights,
-weighted metrics. Every field is checked before anything is built; a refusal names the field as
-``config.json:config.layers[1].config.units``.
+``InputLayer`` of 2-D inputs ``[null, features]`` (or ``[null, d₁, …, dₖ]`` when the first layer is a
+``Flatten``: images, read as rows of d₁·…·dₖ features), then ``Dense``, ``Dropout``, ``Activation``,
+``ActivityRegularization``, ``Normalization``, ``BatchNormalization``, ``GaussianNoise`` and ``Flatten``, all in
+one dtype policy (float32 or float64), trainable; and optionally the ``compile_config`` Keras writes (optimizer,
+loss, metrics). Refused, by name: any other model type (a functional or subclassed model), any other layer (a
+``Lambda`` is code), a setting glassnet's layer has not (``BatchNormalization``'s ``renorm``, ``synchronized``; a
+``Flatten`` with ``data_format='channels_first'`` where it may see images: on 2-D inputs it is read, being the
+same), anything with a ``registered_name`` or a module outside Keras (custom objects), mixed precision, multiple
+losses, loss weights, weighted metrics. Every field is checked before anything is built; a refusal names the
+field as ``config.json:config.layers[1].config.units``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +26,7 @@ from .. import metrics as met
 from .. import optimizers as opt
 from ..errors import ModelFileError
 from .allow_list import _decode, _decode_value, _encode
-from .container import _MAX_DIM
+from .container import _MAX_DIM, _MAX_RANK
 from .keras_config import _CODE, KERAS, SharedObjects, check_object, from_keras
 from .messages import _bad, _int, _Said
 
@@ -33,13 +37,14 @@ _FLOATS = ("float32", "float64")
 #: Keras's path of each layer's variables is its class name in snake case, numbered when repeated
 #: (``_get_unique_name`` in keras/src/saving/saving_lib.py): dense, dense_1, dropout, ...
 SNAKE = {"Dense": "dense", "Dropout": "dropout", "Activation": "activation",
-         "ActivityRegularization": "activity_regularization", "Normalization": "normalization"}
+         "ActivityRegularization": "activity_regularization", "Normalization": "normalization",
+         "BatchNormalization": "batch_normalization", "GaussianNoise": "gaussian_noise", "Flatten": "flatten"}
 #: Keras metric classes glassnet has, by glassnet's metric name, with the only settings glassnet computes.
 _METRICS = {"BinaryAccuracy": ("binary_accuracy", {"threshold": 0.5}),
             "CategoricalAccuracy": ("categorical_accuracy", {}),
             "SparseCategoricalAccuracy": ("sparse_categorical_accuracy", {}),
             "MeanSquaredError": ("mean_squared_error", {}), "MeanAbsoluteError": ("mean_absolute_error", {})}
-_OPTIMIZER_NAMES = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+_OPTIMIZER_NAMES = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adamax")
 _COMPILE_KEYS = {"optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly",
                  "steps_per_execution", "jit_compile"}
 
@@ -88,28 +93,37 @@ def policy(value: Any, where: str, shared: SharedObjects) -> str:
     return name
 
 
-def _batch_shape(value: Any, where: str, any_batch: bool = False) -> int:
-    """features of ``[null, features]`` (``any_batch``: or ``[rows, features]``, what a layer's build config
-    keeps after ``adapt``): glassnet takes 2-D inputs (batch, features)."""
-    if not isinstance(value, list) or len(value) != 2 or not (
+def _example_shape(value: Any, where: str, images: bool = False, any_batch: bool = False) -> tuple[int, ...]:
+    """One example's shape in ``[null, features]`` (``images``: or ``[null, d₁, …, dₖ]``, the input of a first
+    ``Flatten``; ``any_batch``: ``[rows, ...]`` too, what a layer's build config keeps after ``adapt``)."""
+    if not isinstance(value, list) or not 2 <= len(value) <= (_MAX_RANK + 1 if images else 2) or not (
             value[0] is None or (any_batch and isinstance(value[0], int) and not isinstance(value[0], bool))):
-        _bad(where, "[null, features]: glassnet's models take 2-D inputs (batch, features)", value)
-    return _int(value[1], where, 1, _MAX_DIM)
+        _bad(where, "[null, features]: glassnet's models take 2-D inputs (batch, features)" + (
+            f", or [null, d₁, …, dₖ] (k ≤ {_MAX_RANK}) into a first Flatten" if images else ""), value)
+    dims = tuple(_int(d, where, 1, _MAX_DIM) for d in value[1:])
+    if math.prod(dims) >= _MAX_DIM:
+        _bad(where, f"examples of fewer than {_MAX_DIM} numbers", value)
+    return dims
 
 
-def _input_layer(data: dict[str, Any], where: str, shared: SharedObjects) -> tuple[int, str]:
+def _shown(dims: tuple[int, ...]) -> str:
+    return f"[null, {', '.join(map(str, dims))}]"
+
+
+def _input_layer(data: dict[str, Any], where: str, shared: SharedObjects, images: bool) -> tuple[int, ...]:
     if data["module"] != "keras.layers":
         _bad(f"{where}.module", "'keras.layers'", data["module"])
     config = _keys_within(data["config"], {"batch_shape"}, {"batch_shape", "dtype", "sparse", "ragged", "name",
                                                            "optional"}, f"{where}.config")
     _fixed(config, {"sparse": False, "ragged": False, "optional": False}, f"{where}.config", "dense inputs only")
     _decode_value("str?", config.get("name"), f"{where}.config.name")
-    dtype = policy(config.get("dtype", "float32"), f"{where}.config.dtype", shared)
-    return _batch_shape(config["batch_shape"], f"{where}.config.batch_shape"), dtype
+    policy(config.get("dtype", "float32"), f"{where}.config.dtype", shared)
+    return _example_shape(config["batch_shape"], f"{where}.config.batch_shape", images)
 
 
-def _layer(data: dict[str, Any], where: str, shared: SharedObjects) -> tuple[dict[str, Any], Any, str]:
-    """A layer's glassnet form, the glassnet layer and its dtype."""
+def _layer(data: dict[str, Any], where: str, shared: SharedObjects,
+           flat_input: bool) -> tuple[dict[str, Any], Any, str]:
+    """A layer's glassnet form, the glassnet layer and its dtype (``flat_input``: its input is known 2-D)."""
     config = data["config"]
     if not isinstance(config, dict):
         _bad(f"{where}.config", "a JSON object", config)
@@ -118,40 +132,46 @@ def _layer(data: dict[str, Any], where: str, shared: SharedObjects) -> tuple[dic
     if data["class_name"] == "Normalization" and isinstance(config.get("axis"), list):
         axis = config["axis"]  # Keras writes its tuple of kept axes: [-1] (one statistic per feature) or [] (None)
         config["axis"] = axis[0] if len(axis) == 1 else None if not axis else axis
+    if data["class_name"] == "Flatten" and config.get("data_format") == "channels_first" and flat_input:
+        config["data_format"] = "channels_last"  # on (batch, features) both are the identity: nothing to reorder
     form = from_keras("layer", {**data, "config": config}, where, shared, frozenset({"build_config"}))
     return form, _decode("layer", form, where), dtype
 
 
-def _features(model_config: dict[str, Any], top: dict[str, Any], first: int | None) -> int | None:
-    """The input width, from the InputLayer, build_input_shape and build_config (all given must agree)."""
+def _input_shape(model_config: dict[str, Any], top: dict[str, Any], first: tuple[int, ...] | None,
+                 images: bool) -> tuple[int, ...] | None:
+    """One example's shape, from the InputLayer, build_input_shape and build_config (all given must agree)."""
     found = {} if first is None else {"config.layers[0].config.batch_shape": first}
     if "build_input_shape" in model_config and model_config["build_input_shape"] is not None:
-        found["config.build_input_shape"] = _batch_shape(model_config["build_input_shape"],
-                                                         f"{CONFIG_WHERE}config.build_input_shape")
+        found["config.build_input_shape"] = _example_shape(model_config["build_input_shape"],
+                                                           f"{CONFIG_WHERE}config.build_input_shape", images)
     build = top.get("build_config")
     if build is not None:
         build = _keys_within(build, {"input_shape"}, {"input_shape"}, f"{CONFIG_WHERE}build_config")
-        found["build_config.input_shape"] = _batch_shape(build["input_shape"],
-                                                         f"{CONFIG_WHERE}build_config.input_shape")
+        found["build_config.input_shape"] = _example_shape(build["input_shape"],
+                                                           f"{CONFIG_WHERE}build_config.input_shape", images)
     if len(set(found.values())) > 1:
-        _bad(CONFIG_WHERE + " and ".join(found), "one input width",
-             _Said(", ".join(f"{k}: {v}" for k, v in found.items())))
+        _bad(CONFIG_WHERE + " and ".join(found), "one input shape",
+             _Said(", ".join(f"{k}: {_shown(v)}" for k, v in found.items())))
     return next(iter(found.values()), None)
 
 
-def _check_build_configs(datas: list[dict[str, Any]], layers: list[Any], features: int | None, start: int) -> None:
+def _check_build_configs(datas: list[dict[str, Any]], layers: list[Any], example: tuple[int, ...] | None,
+                         start: int) -> None:
     """A layer's build_config, where Keras wrote one, must be the input it gets in this model."""
-    width = features
+    shape = example
     for offset, (data, layer) in enumerate(zip(datas, layers)):
         where = f"{CONFIG_WHERE}config.layers[{start + offset}].build_config"
         build = data.get("build_config")
         if build is not None:
             build = _keys_within(build, {"input_shape"}, {"input_shape"}, where)
-            if width is None or _batch_shape(build["input_shape"], f"{where}.input_shape", True) != width:
-                _bad(f"{where}.input_shape", f"[null, {width}], the input this layer gets in the model",
+            if shape is None:
+                _bad(where, "absent: the model has no input shape to build this layer for", build)
+            if _example_shape(build["input_shape"], f"{where}.input_shape", len(shape) > 1, True) != shape:
+                _bad(f"{where}.input_shape", f"{_shown(shape)}, the input this layer gets in the model",
                      build["input_shape"])
-        if width is not None:
-            width = layer.compute_output_shape((None, width))[-1]
+        if shape is not None:
+            shape = (layer.compute_output_shape((None, *shape))[-1],)
 
 
 def read_model(top: Any, shared: SharedObjects) -> KerasModel:
@@ -173,17 +193,19 @@ def read_model(top: Any, shared: SharedObjects) -> KerasModel:
         _bad(f"{CONFIG_WHERE}config.layers", "a list of layers", items)
     items = [check_object(item, f"{CONFIG_WHERE}config.layers[{i}]", shared, frozenset({"build_config"}))
              for i, item in enumerate(items)]
-    first = None
     dtypes: dict[str, str] = {}
-    if items and items[0]["class_name"] == "InputLayer":
-        # NOTE: Keras's Input is float32 unless told otherwise, also before float64 layers (which then see inputs
-        # rounded to float32); glassnet casts inputs to the model's dtype, so only the layers' dtypes must agree.
-        first, _ = _input_layer(items[0], f"{CONFIG_WHERE}config.layers[0]", shared)
-    start = 0 if first is None else 1
+    start = 1 if items and items[0]["class_name"] == "InputLayer" else 0
+    images = len(items) > start and items[start]["class_name"] == "Flatten"  # a first Flatten takes images
+    # NOTE: Keras's Input is float32 unless told otherwise, also before float64 layers (which then see inputs
+    # rounded to float32); glassnet casts inputs to the model's dtype, so only the layers' dtypes must agree.
+    first = _input_layer(items[0], f"{CONFIG_WHERE}config.layers[0]", shared, images) if start else None
+    example = _input_shape(config, data, first, images)
+    flat = example is not None and len(example) == 1  # the first layer's input is known to be 2-D
     forms, layers, paths = [], [], []
     counts: dict[str, int] = {}
     for index, item in enumerate(items[start:], start=start):
-        form, layer, dtypes[f"config.layers[{index}]"] = _layer(item, f"{CONFIG_WHERE}config.layers[{index}]", shared)
+        form, layer, dtypes[f"config.layers[{index}]"] = _layer(item, f"{CONFIG_WHERE}config.layers[{index}]",
+                                                                shared, index > start or flat)
         forms.append(form)
         layers.append(layer)
         snake = SNAKE[item["class_name"]]
@@ -192,8 +214,8 @@ def read_model(top: Any, shared: SharedObjects) -> KerasModel:
     if len(set(dtypes.values())) > 1:
         _bad(CONFIG_WHERE + "config.layers", "layers of one dtype (glassnet computes in one float type)",
              _Said(", ".join(f"{k}: {v}" for k, v in dtypes.items())))
-    features = _features(config, data, first)
-    _check_build_configs(items[start:], layers, features, start)
+    _check_build_configs(items[start:], layers, example, start)
+    features = None if example is None else math.prod(example)
     dtype = next(iter(dtypes.values()), "float32")
     compiled = data.get("compile_config")
     training = None if not compiled else _compile(compiled, layers, features, shared)

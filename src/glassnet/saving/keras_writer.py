@@ -1,13 +1,16 @@
 """``model.save('model.keras')``: a glassnet ``Sequential`` as a Keras 3 ``.keras`` archive that
 ``keras.saving.load_model`` loads and predicts the same with.
 
-What is written: the architecture (an ``InputLayer`` when the model is built, then each layer in Keras's
-serialized form, in the model's dtype policy), every weight's effective regularizer (a compile-level
+What is written: the architecture (an ``InputLayer`` when the model is built — of a first ``Flatten``'s
+``input_shape``, e.g. (28, 28) images, when it was given one —, then each layer in Keras's serialized form, in
+the model's dtype policy: ``Dense``, ``Dropout``, ``Activation``, ``ActivityRegularization``, ``Normalization``,
+``BatchNormalization``, ``GaussianNoise``, ``Flatten``), every weight's effective regularizer (a compile-level
 ``regularizer=`` or resolved ``lam=`` is written on each kernel it applies to, as the Keras L2 it is: Keras has no
-model-wide penalty), constraints, initializers, the compile settings (optimizer with its learning rate or
-schedule, loss, metric names and metric objects such as ``AUC()``) and the optimizer's state (step count,
-learning rate, slots in Keras's order; fresh slots if it has not stepped yet, so Keras loads them without a
-warning).
+model-wide penalty), constraints, initializers, the variables (a BatchNormalization's gamma, beta and moving
+statistics in Keras's order), the compile settings (optimizer with its learning rate or schedule, loss, metric
+names and metric objects such as ``AUC()``) and the optimizer's state (step count, learning rate, slots in
+Keras's order, Nadam's momentum product Πₜ; fresh slots if it has not stepped yet, so Keras loads them without
+a warning).
 
 What a ``.keras`` file cannot carry, and so is not written: the model's ``seed`` and generator states, the last
 fit's m and B (``last_fit``, which the conventions of ``explain`` read), how a penalty was given (``compile(lam=)``
@@ -30,12 +33,13 @@ import numpy as np
 
 from ..backend import floatx
 from ..engine.model import Sequential
-from ..layers import Dense, Normalization
+from ..layers import BatchNormalization, Dense, Flatten, Normalization
+from ..optimizers import Nadam
 from ..regularizers.placement import effective_regularizer
 from .allow_list import _encode_value
 from .keras_archive import CONFIG, METADATA, WEIGHTS, archive_bytes
 from .keras_config import to_keras
-from .keras_file import KERAS_VERSION, has_rate_variable, layer_variables, optimizer_variables
+from .keras_file import AFTER_SLOTS, KERAS_VERSION, has_rate_variable, layer_variables, optimizer_variables
 from .keras_model import SNAKE
 from .keras_weights import variables_bytes
 from .messages import _unsavable
@@ -57,7 +61,7 @@ def _check_names(model: Sequential) -> None:
 
 
 def _layer(layer: Any, form: dict[str, Any], index: int, model: Sequential, dtype: str,
-           width: int | None) -> dict[str, Any]:
+           shape: list[int] | None) -> dict[str, Any]:
     """A layer's Keras object, with its weights' effective regularizers and, once built, its build config."""
     where = f"layers[{index}] ({layer.name})"
     form = copy.deepcopy(form)
@@ -72,9 +76,16 @@ def _layer(layer: Any, form: dict[str, Any], index: int, model: Sequential, dtyp
         del keras["config"]["activity_regularizer"]
     if isinstance(layer, Normalization):  # Keras's form of the axis; the statistics are variables
         keras["config"].update(axis=[] if layer.axis is None else [layer.axis], mean=None, variance=None)
-    if width is not None and isinstance(layer, (Dense, Normalization)):
-        keras["build_config"] = {"input_shape": [None, width]}
+    if shape is not None and isinstance(layer, (Dense, Normalization, BatchNormalization, Flatten)):
+        keras["build_config"] = {"input_shape": [None, *shape]}
     return keras
+
+
+def _input_shape(model: Sequential, features: int) -> list[int]:
+    """One example's shape: a first Flatten's ``input_shape`` (images, e.g. [28, 28]), else [features]."""
+    first = model.layers[0] if model.layers else None
+    example = first.example_shape if isinstance(first, Flatten) else None
+    return [features] if example is None else list(example)
 
 
 def _compile_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +112,10 @@ def _optimizer_arrays(model: Sequential, tensors: dict[str, np.ndarray], built: 
         return arrays
     fresh = None if built else [optimizer.init_slots(w.value) for w in trainable]
     for path, _, name in slots:
+        if isinstance(optimizer, Nadam) and name == AFTER_SLOTS["Nadam"]:  # Πₜ of the step count, Keras's dtype
+            dtype = trainable[0].value.dtype if trainable else np.dtype(floatx())
+            arrays[path] = np.array(optimizer.u_product(optimizer.iterations, dtype), dtype)
+            continue
         _, index, slot = name.split("/")
         arrays[path] = tensors[name] if fresh is None else fresh[int(index)][slot]
     return arrays
@@ -115,14 +130,16 @@ def keras_content(model: Sequential) -> tuple[dict[str, Any], dict[str, str], di
     features = config["model"]["input_features"]
     dtype = config["model"]["dtype"] or floatx()
     layers: list[dict[str, Any]] = []
-    if features is not None:
+    example = None if features is None else _input_shape(model, features)
+    if example is not None:
         layers.append({"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
-                       "config": {"batch_shape": [None, features], "dtype": dtype, "sparse": False,
+                       "config": {"batch_shape": [None, *example], "dtype": dtype, "sparse": False,
                                   "ragged": False, "name": "input_layer", "optional": False}})
     groups, arrays, width = {"vars": model.name}, {}, features
     counts: dict[str, int] = {}
     for index, (layer, form) in enumerate(zip(model.layers, config["model"]["layers"])):
-        layers.append(_layer(layer, form, index, model, dtype, width))
+        layers.append(_layer(layer, form, index, model, dtype, None if width is None else
+                             example if index == 0 else [width]))
         snake = SNAKE[layers[-1]["class_name"]]
         path = f"layers/{snake}" + (f"_{counts[snake]}" if snake in counts else "")
         counts[snake] = counts.get(snake, 0) + 1
@@ -134,9 +151,9 @@ def keras_content(model: Sequential) -> tuple[dict[str, Any], dict[str, str], di
             width = layer.compute_output_shape((None, width))[-1]
     top: dict[str, Any] = {"module": "keras", "class_name": "Sequential", "registered_name": None,
                            "config": {"name": model.name, "trainable": True, "dtype": _policy(dtype), "layers": layers}}
-    if features is not None:
-        top["config"]["build_input_shape"] = [None, features]
-        top["build_config"] = {"input_shape": [None, features]}
+    if example is not None:
+        top["config"]["build_input_shape"] = [None, *example]
+        top["build_config"] = {"input_shape": [None, *example]}
     top["compile_config"] = _compile_config(config)
     if config["compile"] is not None:
         state = config["state"]["optimizer"]
