@@ -547,14 +547,18 @@ def test_batch_normalization_and_nadam_variables_that_do_not_fit_are_refused(tmp
     outcome("refused cleanly")
 
 
-def test_a_long_nadam_run_loads_without_recomputing_its_momentum_product(tmp_path, outcome):
-    """Beyond U_PRODUCT_STEPS the file's Πₜ is only checked to be in [0, 1]: a step count near 2**62 loads at once."""
+def test_a_long_nadam_run_loads_and_trains_on_without_multiplying_out_its_momentum_product(tmp_path, outcome):
+    """Beyond U_PRODUCT_STEPS the file's Πₜ is only checked to be in [0, 1]: a step count near 2**62 loads at once,
+    and its next step takes Πₜ in closed form (multiplying 2**62 factors one by one would never end)."""
     def change(file):
         _put("optimizer/vars/0", np.int64(2**62))(file)
         _u_product(0.0)(file)
     path = tmp_path / "long.keras"
     path.write_bytes(with_h5(change, pieces_entries))
-    assert glassnet.load_model(path).optimizer.iterations == 2**62
+    model = glassnet.load_model(path)
+    assert model.optimizer.iterations == 2**62
+    model.fit(X.reshape(-1, 1, 3).repeat(2, axis=1), Y, epochs=1, batch_size=len(X), verbose=0)
+    assert model.optimizer.iterations == 2**62 + 1 and np.isfinite(model.layers[-1].kernel.value).all()
     outcome("nothing lost")
 
 

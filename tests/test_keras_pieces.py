@@ -212,6 +212,21 @@ def test_nadam_recomputes_its_momentum_product_from_the_step_count(tmp_path):
     assert direct == value
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_nadams_product_past_its_exact_steps_is_a_function_of_the_step_alone(dtype):
+    """Past EXACT_STEPS (E) Πₜ = Π_E·β₁^(t − E), the same whether reached step by step or asked at once; up to E every
+    factor is multiplied, and its last ones are exactly β₁ (1 − ½·0.96ᵗ is 1 in the dtype), so the closed form
+    is what multiplying on would give up to rounding."""
+    f, beta, end = np.dtype(dtype).type, 0.9999, Nadam.EXACT_STEPS
+    walked = Nadam(beta_1=beta)
+    steps = [walked.u_product(t, np.dtype(dtype)) for t in (end - 1, end, end + 1, end + 2)]
+    asked = [Nadam(beta_1=beta).u_product(t, np.dtype(dtype)) for t in (end - 1, end, end + 1, end + 2)]
+    assert steps == asked and steps[0] * f(beta) * (f(1) - f(0.5) * f(0.96) ** f(end)) == steps[1]
+    assert f(1) - f(0.5) * f(0.96) ** f(end) == f(1)
+    assert steps[2] == steps[1] * f(beta) and steps[3] == steps[1] * f(beta ** 2)
+    assert Nadam(beta_1=beta).u_product(2**62, np.dtype(dtype)) == f(0)  # β₁^(2**62 − E) underflows, at once
+
+
 def test_lowercase_regularizers_are_keras_3s_classes():
     assert regularizers.l2 is regularizers.L2 and regularizers.l1 is regularizers.L1
     assert regularizers.l1_l2 is regularizers.L1L2 and regularizers.l1_l2() == regularizers.L1L2(0.0, 0.0)

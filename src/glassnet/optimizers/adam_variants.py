@@ -36,10 +36,15 @@ class Nadam(_TwoMoments):
 
     NOTE: Keras keeps Πₜ in a variable updated once per step, Πₜ = (Πₜ₋₁·β₁)·(1 − 0.5·0.96ᵗ) in float32; here
     it is the same product recomputed from the step count (kept for the last step asked), so it needs no state of
-    its own: a saved, restored or previewed optimizer has exactly the Πₜ of its ``iterations``.
+    its own: a saved, restored or previewed optimizer has exactly the Πₜ of its ``iterations``. Past
+    :attr:`EXACT_STEPS` it is Π_E·β₁^(t − E) with E = ``EXACT_STEPS``: from t ≈ 900 on, 1 − ½·0.96ᵗ is exactly 1 in
+    float32 and float64, so each factor is β₁ and only the last bits differ from multiplying step by step — and
+    Πₜ stays a function of t alone, so a step count read from a file costs the same as one reached by training.
     """
 
     name = "Nadam"
+    #: Πₜ is multiplied step by step up to this step (~0.15 s the first time), in closed form beyond it.
+    EXACT_STEPS = 100_000
 
     def __init__(self, learning_rate: LearningRate = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, **kwargs: Any):
@@ -50,17 +55,18 @@ class Nadam(_TwoMoments):
         return {"momentum": np.zeros_like(value), "velocity": np.zeros_like(value)}
 
     def u_product(self, step: int, dtype: np.dtype) -> Any:
-        """Πₜ = Π_{i=1..t} β₁·(1 − 0.5·0.96ⁱ), multiplied in ``dtype`` in Keras's order."""
+        """Πₜ = Π_{i=1..t} β₁·(1 − 0.5·0.96ⁱ), multiplied in ``dtype`` in Keras's order (closed form past
+        :attr:`EXACT_STEPS`, see the class's note)."""
         f = dtype.type
-        key = (dtype, self.beta_1)
-        if self._product is not None and self._product[0] == key and self._product[1] <= step:
+        key, exact = (dtype, self.beta_1), min(step, self.EXACT_STEPS)
+        if self._product is not None and self._product[0] == key and self._product[1] <= exact:
             start, value = self._product[1], self._product[2]
         else:
             start, value = 0, f(1.0)
-        for i in range(start + 1, step + 1):
+        for i in range(start + 1, exact + 1):
             value = (value * f(self.beta_1)) * (f(1.0) - f(0.5) * f(0.96) ** f(i))
-        self._product = (key, step, value)
-        return value
+        self._product = (key, exact, value)
+        return value if step == exact else value * f(self.beta_1 ** (step - exact))
 
     def update_step(self, g, w, slots, lr, step):
         f = w.dtype.type

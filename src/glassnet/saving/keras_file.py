@@ -54,8 +54,9 @@ SLOT_GROUPS: dict[str, tuple[tuple[str, ...], ...]] = {
 AFTER_SLOTS: dict[str, str] = {"Nadam": "optimizer/u_product"}
 #: The rounding within which a file's Nadam Πₜ must be glassnet's Πₜ of its step count (relative: float32's ulp
 #: is 6e-8; absolute: the dtype's smallest normal number, as TensorFlow flushes smaller ones to 0), checked up to
-#: this many steps (glassnet recomputes Πₜ step by step, ~4 µs each); beyond, only that Πₜ ∈ [0, 1].
-U_PRODUCT_RTOL, U_PRODUCT_STEPS = 1e-6, 100_000
+#: the steps glassnet multiplies one by one; beyond, where its closed form and Keras's product may differ in more
+#: than rounding, only that Πₜ ∈ [0, 1].
+U_PRODUCT_RTOL, U_PRODUCT_STEPS = 1e-6, Nadam.EXACT_STEPS
 #: The Keras version whose format is read and written (Keras ignores metadata.json when loading).
 KERAS_VERSION = "3.15.1"
 Mapping = list[tuple[str, tuple[int, ...], str]]  # (Keras variable path, shape, glassnet tensor name)
