@@ -58,6 +58,21 @@ def test_self_check_reports_a_missing_entry_point(monkeypatch, outcome):
     outcome("recovered")
 
 
+class SquaredHinge(glassnet.losses.MeanSquaredError):
+    """A loss of the user's own (a subclass may compute anything: the engine computes exact types only)."""
+
+    name = "squared_hinge"
+
+
+class Sign(glassnet.optimizers.SGD):
+    """An optimizer of the user's own."""
+
+
+def frozen(model):
+    model.layers[0].weights[1].trainable = False
+    return model
+
+
 UNSUPPORTED = [
     (lambda: small_model(Dense(4, "relu"), glassnet.layers.Dropout(0.5), Dense(1, "sigmoid")),
      "layers of type Dropout"),
@@ -65,10 +80,12 @@ UNSUPPORTED = [
     (lambda: small_model(Dense(4, "relu", activity_regularizer="l2"), Dense(1, "sigmoid")),
      "activity regularizers"),
     (lambda: small_model(Dense(4, "relu", kernel_constraint=glassnet.constraints.MaxNorm(1.0)),
-                         Dense(1, "sigmoid")), "non-trainable or constrained weights"),
+                         Dense(1, "sigmoid")), "constraints"),
+    (lambda: frozen(small_model()), "non-trainable or constrained weights"),
     (lambda: small_model(Dense(4, "relu", kernel_regularizer=lambda w: float(np.sum(w ** 4))), Dense(1)),
      "the regularizer FunctionRegularizer"),
-    (lambda: small_model(loss="mse"), "the loss MeanSquaredError()"),
+    (lambda: small_model(loss=SquaredHinge()), "the loss SquaredHinge()"),
+    (lambda: small_model(optimizer=Sign()), "the optimizer Sign"),
 ]
 
 

@@ -5,7 +5,7 @@ For each batch of rows ``order[start:start + B]`` (the last one may be partial),
 1. gather x, y (and the sample weights) of those rows;
 2. forward through the Dense layers (:mod:`.dense`);
 3. the loss parts, on the weights before the update: the data loss L = (Σᵢ sᵢ·ℓᵢ)/B (float64) and each
-   regularized weight's penalty value (:mod:`.losses`, :mod:`.regularizers`);
+   regularized weight's penalty value (:mod:`.losses`, :mod:`.regression`, :mod:`.regularizers`);
 4. backward: ∂ℓᵢ/∂output·sᵢ/B (from the logits when the output activation is fused into its cross-entropy)
    down through every layer into the flat ``data`` buffer; each regularized weight's penalty gradient into the
    flat ``penalty`` buffer; ``total = data + penalty``;
@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from . import dense, losses, optimizers, regularizers
+from . import dense, losses, optimizers, regression, regularizers
 from .calls import jit, like
 
 # Columns of the per-layer int64 table.
@@ -51,16 +51,18 @@ def _finite(array, n):
 
 @jit
 def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, stop_batch,
-        theta, data, penalty, total, slots, layer_table, weight_table, weight_constants,
-        loss_settings, optimizer_settings, optimizer_constants, clip_setting, learning_rates, iterations,
-        guard, losses_out, penalties_out, outputs_out):
+        theta, data, penalty, total, slots, slot_index, layer_table, weight_table, weight_constants,
+        loss_settings, loss_constants, optimizer_settings, optimizer_constants, clip_setting, learning_rates,
+        iterations, guard, train, losses_out, penalties_out, outputs_out):
     """Run batches ``first_batch`` … ``stop_batch − 1`` of the epoch whose row order is ``order``.
 
     ``learning_rates[s]`` (the dtype) is the rate of batch ``first_batch + s``; ``losses_out[s]`` receives its
     data loss, ``penalties_out[s, w]`` the penalty value of weight w (θ order; 0 for unregularized weights) and,
     when ``outputs_out`` has rows, ``outputs_out[start + i]`` the output for row ``order[start + i]``.
+    ``slots`` is the optimizer's slot block and ``slot_index`` the row of each slot the algorithm reads.
     With ``guard``, a step whose loss or gradient is not finite is not applied, and one that makes θ or a slot
-    non-finite is undone; the run then stops. Returns (batches done, the optimizer's step count, status).
+    non-finite is undone; the run then stops. Without ``train`` only steps 1–3 run (evaluation: no gradient,
+    no update). Returns (batches done, the optimizer's step count, status).
     """
     n_rows = order.shape[0]
     n_layers = layer_table.shape[0]
@@ -131,7 +133,11 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
         logits = fused or from_logits
         scores = last_z if fused else output
         yv = yb[:b * k_out].reshape((b, k_out))
-        losses.sample_losses(native, kind, logits, scores, yv, lb, sample, t1, t2, t3, t4, r1, r2, r3, r4, zero)
+        if kind >= regression.MSE:
+            regression.sample_losses(kind, output, yv, loss_constants, sample, t1)
+        else:
+            losses.sample_losses(native, kind, logits, scores, yv, lb, sample, t1, t2, t3, t4, r1, r2, r3, r4,
+                                 zero)
         loss = losses.data_loss(sample, wb, use_weights, b)
         losses_out[batch - first_batch] = loss
         penalty_sum = 0.0
@@ -148,10 +154,16 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
             for i in range(b):
                 for j in range(k_out):
                     outputs_out[start + i, j] = output[i, j]
+        if not train:
+            done += 1
+            continue
         # 4. backward: the data pass, then the weight penalties, then the total
         last = n_layers - 1
         g = grads[last, :b * k_out].reshape((b, k_out))
-        losses.sample_gradients(native, kind, fused, logits, output, yv, lb, g, t1, t2, r1)
+        if kind >= regression.MSE:
+            regression.sample_gradients(kind, output, yv, loss_constants, g)
+        else:
+            losses.sample_gradients(native, kind, fused, logits, output, yv, lb, g, t1, t2, r1)
         losses.scale_gradient(g, wb, use_weights)
         for layer in range(last, -1, -1):
             units, activation = layer_table[layer, UNITS], layer_table[layer, ACTIVATION]
@@ -193,8 +205,8 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
             backup_slots[:, :] = slots
         # 5. the optimizer step
         iterations = optimizers.step(native, optimizer_settings, optimizer_constants, clip_setting, theta, total,
-                                     slots, offsets, sizes, decays, learning_rates[batch - first_batch],
-                                     iterations, t1)
+                                     slots, slot_index, offsets, sizes, decays,
+                                     learning_rates[batch - first_batch], iterations, t1)
         if guard:
             healthy = _finite(theta, theta.shape[0])
             for row in range(slots.shape[0]):

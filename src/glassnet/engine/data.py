@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 CheckedArrays = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 
 
-def batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterator[np.ndarray | slice]:
-    """Row selections of ``batch_size`` rows (the last one partial), in ``order`` or, without one, in order."""
-    for start in range(0, n, batch_size):
+def batches(n: int, batch_size: int, order: np.ndarray | None, first: int = 0) -> Iterator[np.ndarray | slice]:
+    """Row selections of ``batch_size`` rows (the last one partial), in ``order`` or, without one, in order;
+    from batch ``first`` on (the batches before it were trained elsewhere, e.g. by the compiled engine)."""
+    for start in range(first * batch_size, n, batch_size):
         stop = min(start + batch_size, n)
         yield order[start:stop] if order is not None else slice(start, stop)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..regularizers.placement import describe as describe_regularization
+from .engines import predicted
 
 if TYPE_CHECKING:
     from .model import Sequential
@@ -32,4 +33,5 @@ def summary_text(model: Sequential) -> str:
             f"L2 with the lecture's λ = {plan.lam} (m is taken from the data at fit)"
         biases = "kernels and biases" if plan.regularize_bias else "kernels"
         text.append(f"compile() regularizer: {strength}, on {biases} without a regularizer of their own")
+    text.append(f"Training engine: {predicted(model)}")
     return "\n".join(text)
