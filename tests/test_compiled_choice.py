@@ -15,7 +15,7 @@ import pytest
 import glassnet
 from glassnet import L2, BackupAndRestore, Dense, Dropout, LambdaCallback, ModelCheckpoint, Sequential, TerminateOnNaN
 from glassnet.callbacks import ProgbarLogger
-from glassnet.engine import engines
+from glassnet.engine import compiled_epochs, engines
 from glassnet.regularizers import FunctionRegularizer
 
 
@@ -49,11 +49,11 @@ def test_auto_is_the_default_and_fit_says_which_engine_trained(capsys):
     m.fit(x, y, epochs=1, verbose=2)
     assert m.engine == engines.EngineChoice("compiled", "jit_compile='auto'")
     assert capsys.readouterr().out.splitlines()[0] == \
-        "Training engine: compiled epoch (glassnet.compiled) — jit_compile='auto'"
+        "Training engine: compiled engine (glassnet.compiled) — jit_compile='auto'"
     text = io.StringIO()
     m.summary(print_fn=text.write)
     assert text.getvalue().splitlines()[-1] == \
-        "Training engine: compiled epoch (glassnet.compiled) — jit_compile='auto' (last fit)"
+        "Training engine: compiled engine (glassnet.compiled) — jit_compile='auto' (last fit)"
 
 
 @pytest.mark.parametrize("value", ["yes", 1, None, "AUTO"])
@@ -70,16 +70,30 @@ def test_summary_says_what_a_fit_would_choose():
         text = io.StringIO()
         m.summary(print_fn=text.write)
         return text.getvalue().splitlines()[-1]
-    assert last_line(model()) == "Training engine: compiled epoch at fit (jit_compile='auto', after its self-check)"
+    assert last_line(model()) == "Training engine: compiled engine at fit (jit_compile='auto', after its self-check)"
     assert last_line(model(False)) == "Training engine: NumPy path — jit_compile=False"
     dropping = model("auto", Dense(4, name="h1"), Dropout(0.5, name="drop"), Dense(1, name="out"))
     assert last_line(dropping) == ("Training engine: NumPy path — the compiled engine does not compute layers of "
                                    "type Dropout (layer 'drop'); only Dense")
 
 
-class Observer:
+class PenaltySum:
+    """A step observer like the layer study's: the checksum of θ before the first update, and the sum over the
+    steps of the penalty part of each weight's update (the optimizer's step_parts, in float64)."""
+
+    def __init__(self):
+        self.first, self.sums = None, None
+
     def __call__(self, state, optimizer):
-        pass
+        if self.first is None:
+            self.first = state.theta.tobytes()
+        parts = [p.penalty for p in optimizer.step_parts(state)]
+        self.sums = [np.zeros(p.shape) for p in parts] if self.sums is None else self.sums
+        for total, part in zip(self.sums, parts):
+            total += part
+
+    def result(self):
+        return self.first, [s.tobytes() for s in self.sums]
 
 
 def mapped(tmp_path, x):
@@ -87,33 +101,55 @@ def mapped(tmp_path, x):
     return np.load(tmp_path / "x.npy", mmap_mode="r")
 
 
-FALLBACKS = {
-    "Dropout": (lambda: model("auto", Dense(4, name="h1"), Dropout(0.5, name="drop"), Dense(1, name="out")), {},
-                "the compiled engine does not compute layers of type Dropout (layer 'drop'); only Dense"),
-    "step observer": (lambda: _observed(model()), {}, "step observers are attached (model.step_observers: 1)"),
-    "TerminateOnNaN": (model, {"callbacks": [TerminateOnNaN()]}, "the callback TerminateOnNaN acts on every batch"),
-    "LambdaCallback on batches": (model, {"callbacks": [LambdaCallback(on_train_batch_begin=lambda b, logs: None)]},
-                                  "the callback LambdaCallback acts on every batch"),
-    "memory-mapped x": (model, {"mapped": True},
-                        "x is memory-mapped (the NumPy path reads it in batches of bounded memory)"),
+def test_auto_keeps_the_numpy_path_for_a_model_it_does_not_compute():
+    x, y = data()
+    m = model("auto", Dense(4, name="h1"), Dropout(0.5, name="drop"), Dense(1, name="out"))
+    m.fit(x, y, epochs=1, verbose=0)
+    assert m.engine == engines.EngineChoice("numpy", "jit_compile='auto', and the compiled engine does not compute "
+                                                     "layers of type Dropout (layer 'drop'); only Dense")
+
+
+class Recorder(glassnet.callbacks.Callback):
+    """Records the weights after every batch (and the running logs the batch hooks get)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen.append(([w.tobytes() for w in self.model.get_weights()], sorted(logs.items())))
+
+
+ONE_STEP_AT_A_TIME = {
+    "step observers": (lambda: [], True, "step observers are attached (model.step_observers: 1)"),
+    "a callback on every batch": (lambda: [Recorder()], False, "the callback Recorder acts on every batch"),
+    "TerminateOnNaN": (lambda: [TerminateOnNaN()], False, "the callback TerminateOnNaN acts on every batch"),
+    "LambdaCallback": (lambda: [LambdaCallback(on_train_batch_begin=lambda b, logs: None)], False,
+                       "the callback LambdaCallback acts on every batch"),
+    "memory-mapped x": (lambda: [], False, "x is memory-mapped (read in batches of bounded memory)"),
 }
 
 
-def _observed(m):
-    m.step_observers.append(Observer())
-    return m
-
-
-@pytest.mark.parametrize("case", list(FALLBACKS))
-def test_auto_keeps_the_numpy_path_and_says_why(case, tmp_path):
-    make, extra, reason = FALLBACKS[case]
-    x, y = data()
-    extra = dict(extra)
-    if extra.pop("mapped", False):
+@pytest.mark.parametrize("case", list(ONE_STEP_AT_A_TIME))
+@pytest.mark.parametrize("jit", ["auto", True])
+def test_one_step_at_a_time_with_the_numpy_paths_bits(case, jit, tmp_path):
+    callbacks, observe, reason = ONE_STEP_AT_A_TIME[case]
+    x, y = data(70)
+    if case == "memory-mapped x":
         x = mapped(tmp_path, x)
-    m = make()
-    m.fit(x, y, epochs=1, verbose=0, **extra)
-    assert m.engine == engines.EngineChoice("numpy", f"jit_compile='auto', and {reason}")
+    runs = []
+    for engine in (False, jit):
+        m = model(engine, metrics=["accuracy"])
+        observer = PenaltySum() if observe else None
+        if observer:
+            m.step_observers.append(observer)
+        made = callbacks()
+        fitted = m.fit(x, y, epochs=2, batch_size=8, verbose=0, seed=3, validation_split=0.2, callbacks=made)
+        seen = [c.seen for c in made if isinstance(c, Recorder)]
+        runs.append((m, fitted, observer.result() if observer else None, seen))
+    (a, ha, oa, sa), (b, hb, ob, sb) = runs
+    assert b.engine == engines.EngineChoice("compiled", f"jit_compile={jit!r}; one step at a time: {reason}")
+    assert state(a) == state(b) and history(ha) == history(hb) and oa == ob and sa == sb
 
 
 def test_a_missing_numba_keeps_the_numpy_path_without_a_warning(monkeypatch):
@@ -166,7 +202,7 @@ class FakeTerminal(io.StringIO):
 
 @pytest.mark.parametrize("seconds", [0.1, 0.0])
 def test_an_interactive_progress_bar_is_drawn_between_runs_of_batches(monkeypatch, seconds):
-    monkeypatch.setattr(engines, "_PROGRESS_SECONDS", seconds)  # 0: a run of one batch at a time
+    monkeypatch.setattr(compiled_epochs, "_PROGRESS_SECONDS", seconds)  # 0: a run of one batch at a time
     x, y = data(200)
     runs = []
     for jit in (False, True):
@@ -252,8 +288,9 @@ def test_sweeps_train_on_the_compiled_engine_with_the_numpy_paths_results(monkey
                      optimizer="adam", learning_rate=0.01)
     x, y = data(80)
     trained = []
-    original = engines.CompiledEpochs.train
-    monkeypatch.setattr(engines.CompiledEpochs, "train", lambda self, *a: trained.append(1) or original(self, *a))
+    original = compiled_epochs.CompiledEpochs.train
+    monkeypatch.setattr(compiled_epochs.CompiledEpochs, "train",
+                        lambda self, *a: trained.append(1) or original(self, *a))
     compiled = validation_curve(spec, x, y, [0.0, 0.01], cv=2, epochs=3, batch_size=16, n_jobs=1,
                                 progress=False).to_dict()
     assert len(trained) == 2 * 2 * 3

@@ -182,3 +182,43 @@ def test_huge_inputs_through_sigmoid_and_softmax_clip_alike(outcome, dtype):
         (a, ha), (b, hb) = fitted(False), fitted(True)
         assert state(a) == state(b) and history(ha) == history(hb)
     outcome("recovered", count=2)
+
+
+@pytest.mark.parametrize("after", [0.05, 0.3])
+def test_a_ctrl_c_during_a_compiled_fit_leaves_the_state_of_a_completed_step(outcome, after):
+    """SIGINT lands inside a compiled run (or its bookkeeping): it is taken when the run ends, and the model is
+    then exactly the NumPy path's after as many steps."""
+    import os
+    import signal
+    import threading
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(60_000, 20)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+
+    def made(jit):
+        model = Sequential([Dense(32, "relu", name="h1"), Dense(1, "sigmoid", name="out")], seed=0)
+        model.compile(Adam(1e-3), "binary_crossentropy", jit_compile=jit)
+        return model
+
+    compiled = made(True)
+    compiled.fit(x[:64], y[:64], epochs=1, verbose=0)  # loaded and warm: the signal lands in training
+    timer = threading.Timer(after, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        compiled.fit(x, y, batch_size=16, epochs=50, verbose=0, seed=2)
+    timer.join()
+    steps = compiled.optimizer.iterations - 4  # the warm-up fit's 4 steps
+    assert 0 < steps < 50 * 3750
+
+    class Stop(glassnet.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if self.model.optimizer.iterations == steps + 4:
+                raise KeyboardInterrupt
+
+    reference = made(False)
+    reference.fit(x[:64], y[:64], epochs=1, verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        reference.fit(x, y, batch_size=16, epochs=50, verbose=0, seed=2, callbacks=[Stop()])
+    assert state(reference) == state(compiled)
+    outcome("nothing lost")

@@ -38,6 +38,12 @@ L1, L2, TWO_L2 = range(3)
 LOSS_KIND, FUSED, FROM_LOGITS, OUTPUTS = range(4)
 # Status codes returned with the step count.
 DONE, NONFINITE_BEFORE_UPDATE, NONFINITE_AFTER_UPDATE = 0, 1, 2
+# What a run does with each batch: whole training steps; steps 1–4 (to the gradient buffers, for step observers);
+# step 5 alone (from the buffers); steps 1–3 (evaluation).
+STEPS, GRADIENTS, UPDATE, EVALUATE = 0, 1, 2, 3
+# How a run guards: not at all; a loss or gradient not finite stops it before the update; and an update that
+# makes θ or a slot non-finite is undone.
+UNGUARDED, BEFORE_UPDATE, UNDO = 0, 1, 2
 
 
 @jit
@@ -53,16 +59,17 @@ def _finite(array, n):
 def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, stop_batch,
         theta, data, penalty, total, slots, slot_index, layer_table, weight_table, weight_constants,
         loss_settings, loss_constants, optimizer_settings, optimizer_constants, clip_setting, learning_rates,
-        iterations, guard, train, losses_out, penalties_out, outputs_out):
+        iterations, guard, stage, losses_out, penalties_out, outputs_out):
     """Run batches ``first_batch`` … ``stop_batch − 1`` of the epoch whose row order is ``order``.
 
     ``learning_rates[s]`` (the dtype) is the rate of batch ``first_batch + s``; ``losses_out[s]`` receives its
     data loss, ``penalties_out[s, w]`` the penalty value of weight w (θ order; 0 for unregularized weights) and,
     when ``outputs_out`` has rows, ``outputs_out[start + i]`` the output for row ``order[start + i]``.
     ``slots`` is the optimizer's slot block and ``slot_index`` the row of each slot the algorithm reads.
-    With ``guard``, a step whose loss or gradient is not finite is not applied, and one that makes θ or a slot
-    non-finite is undone; the run then stops. Without ``train`` only steps 1–3 run (evaluation: no gradient,
-    no update). Returns (batches done, the optimizer's step count, status).
+    ``stage`` says which steps run (STEPS, GRADIENTS, UPDATE, EVALUATE) and ``guard`` how the run stops:
+    BEFORE_UPDATE, when a step's loss or gradient is not finite (before anything changes); UNDO, also when the
+    update makes θ or a slot non-finite (the update undone). Returns (batches done, the optimizer's step count,
+    status).
     """
     n_rows = order.shape[0]
     n_layers = layer_table.shape[0]
@@ -94,11 +101,20 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
     zero = np.zeros(1, theta.dtype)
     offsets, sizes = weight_table[:, OFFSET].copy(), weight_table[:, SIZE].copy()
     decays = weight_table[:, DECAYS].copy()
-    backup_theta = np.empty(theta.shape[0] if guard else 0, theta.dtype)
-    backup_slots = np.empty((slots.shape[0], theta.shape[0] if guard else 0), theta.dtype)
+    undo = guard == UNDO
+    backup_theta = np.empty(theta.shape[0] if undo else 0, theta.dtype)
+    backup_slots = np.empty((slots.shape[0], theta.shape[0] if undo else 0), theta.dtype)
     n_features = x.shape[1]
     done = 0
     for batch in range(first_batch, stop_batch):
+        if stage == UPDATE:  # the gradient buffers hold this step's parts already
+            for i in range(theta.shape[0]):
+                total[i] = data[i] + penalty[i]
+            iterations = optimizers.step(native, optimizer_settings, optimizer_constants, clip_setting, theta,
+                                         total, slots, slot_index, offsets, sizes, decays,
+                                         learning_rates[batch - first_batch], iterations, t1)
+            done += 1
+            continue
         start = batch * batch_size
         b = min(batch_size, n_rows - start)
         # 1. the batch's rows
@@ -154,7 +170,7 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
             for i in range(b):
                 for j in range(k_out):
                     outputs_out[start + i, j] = output[i, j]
-        if not train:
+        if stage == EVALUATE:
             done += 1
             continue
         # 4. backward: the data pass, then the weight penalties, then the total
@@ -196,18 +212,25 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
                 regularizers.gradient(weight_table[w, REGULARIZER], weight_table[w, HAS_L1],
                                       weight_table[w, HAS_L2], weight_constants[w, L1],
                                       weight_constants[w, TWO_L2], theta[o:o + s], penalty[o:o + s])
+        if stage == GRADIENTS:  # the caller looks at the buffers, then asks for the UPDATE
+            if guard and not (np.isfinite(loss + penalty_sum) and _finite(data, data.shape[0])
+                              and _finite(penalty, penalty.shape[0])):
+                return done, iterations, NONFINITE_BEFORE_UPDATE
+            done += 1
+            continue
         for i in range(theta.shape[0]):
             total[i] = data[i] + penalty[i]
         if guard:
             if not (np.isfinite(loss + penalty_sum) and _finite(total, total.shape[0])):
                 return done, iterations, NONFINITE_BEFORE_UPDATE
+        if undo:
             backup_theta[:] = theta
             backup_slots[:, :] = slots
         # 5. the optimizer step
         iterations = optimizers.step(native, optimizer_settings, optimizer_constants, clip_setting, theta, total,
                                      slots, slot_index, offsets, sizes, decays,
                                      learning_rates[batch - first_batch], iterations, t1)
-        if guard:
+        if undo:
             healthy = _finite(theta, theta.shape[0])
             for row in range(slots.shape[0]):
                 healthy = healthy and _finite(slots[row], slots.shape[1])

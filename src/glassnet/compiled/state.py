@@ -98,17 +98,25 @@ class EpochResult:
     outputs: np.ndarray | None     # (rows, outputs) in epoch order, when asked for
 
 
+#: ``run_epoch``'s ``stage``: whole training steps, steps 1–4 (the gradient buffers, for step observers), step 5
+#: from the buffers, or evaluation (the loss parts and outputs, no update).
+STAGES = {"steps": epoch.STEPS, "gradients": epoch.GRADIENTS, "update": epoch.UPDATE, "evaluate": epoch.EVALUATE}
+
+
 def run_epoch(plan: EpochPlan, state: EpochState, optimizer: Any, x: np.ndarray, y: np.ndarray,
               order: np.ndarray, batch_size: int, *, sample_weight: np.ndarray | None = None,
-              first_batch: int = 0, stop_batch: int | None = None, guard: bool = False, train: bool = True,
-              keep_outputs: bool = False, native: np.ndarray | None = None) -> EpochResult:
+              first_batch: int = 0, stop_batch: int | None = None, guard: bool | str = False,
+              stage: str = "steps", keep_outputs: bool = False, native: np.ndarray | None = None,
+              rates: np.ndarray | None = None) -> EpochResult:
     """Train on batches of ``order`` (row indices) with the compiled epoch, changing ``state`` in place.
 
     ``x`` is the input of the first Dense layer (after the leading input transforms, ``plan.first_layer``);
     ``y`` are targets as ``model.loss.prepare_targets`` returns them: (n, K) in the dtype, or (n,) int labels
     for sparse categorical cross-entropy. ``optimizer`` gives the learning rate of each step (a schedule is
-    evaluated per step in Python); a rate that is not a finite number > 0 stops the run before that step with
-    status ``'learning-rate'``. ``train=False`` evaluates: the loss parts (and outputs) of each batch, no update.
+    evaluated per step in Python) unless ``rates`` gives them; a rate that is not a finite number > 0 stops the
+    run before that step with status ``'learning-rate'``. ``guard``: True (or ``'undo'``) stops at a loss or
+    gradient that is not finite and undoes an update that makes θ or a slot non-finite; ``'before-update'``
+    only the first. ``stage``: one of :data:`STAGES`.
     """
     dtype = plan.dtype
     x = np.ascontiguousarray(x, dtype)
@@ -119,10 +127,14 @@ def run_epoch(plan: EpochPlan, state: EpochState, optimizer: Any, x: np.ndarray,
     order = np.ascontiguousarray(order, np.int64)
     n_batches = -(-order.shape[0] // batch_size)
     stop_batch = n_batches if stop_batch is None else stop_batch
-    if train:
+    code = STAGES[stage]
+    if rates is not None:
+        usable = rates.shape[0]
+    elif code in (epoch.STEPS, epoch.UPDATE):
         rates, usable = learning_rates(optimizer, state.iterations, stop_batch - first_batch)
     else:
         rates, usable = np.zeros(stop_batch - first_batch), stop_batch - first_batch
+    level = {False: epoch.UNGUARDED, "before-update": epoch.BEFORE_UPDATE, True: epoch.UNDO, "undo": epoch.UNDO}[guard]
     outputs = np.zeros((order.shape[0] if keep_outputs else 0, plan.n_outputs), dtype)
     losses = np.zeros(stop_batch - first_batch)
     penalties = np.zeros((stop_batch - first_batch, plan.weight_table.shape[0]), dtype)
@@ -131,7 +143,7 @@ def run_epoch(plan: EpochPlan, state: EpochState, optimizer: Any, x: np.ndarray,
         first_batch, first_batch + usable, state.theta, state.data, state.penalty, state.total, state.slots,
         plan.slot_index, plan.layer_table, plan.weight_table, plan.weight_constants, plan.loss_settings,
         plan.loss_constants, plan.optimizer_settings, plan.optimizer_constants, plan.clip_setting,
-        rates.astype(dtype), state.iterations, guard and train, train, losses, penalties, outputs)
+        rates.astype(dtype), state.iterations, level, code, losses, penalties, outputs)
     status_name = STATUS[status] if status != epoch.DONE or usable == stop_batch - first_batch else "learning-rate"
     columns = [entry.index for entry in plan.penalties]
     return EpochResult(done, status_name, losses[:done], penalties[:done][:, columns],

@@ -22,6 +22,7 @@ from .. import callbacks as callbacks_module
 from .._validation import check_positive_int, check_seed, check_unit_interval, describe
 from ..errors import NonFiniteError
 from . import engines, guard, label_warnings, mapped_io
+from .compiled_epochs import CompiledEpochs
 from .data import CheckedArrays, batches, check_x, check_xy, evaluate_arrays, permutation
 from .logs import LossTotals, kernel_norms
 from .step import train_step
@@ -110,7 +111,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     label_warnings.check_labels(model.compiled_loss, y, n_outputs)
     # Metrics are checked against the targets now: a metric that cannot be computed must fail before any update.
     metrics = model.make_metrics(n_outputs, y)
-    engine = engines.choose(model, x, callback_list)  # jit_compile=True refuses here, before any change
+    engine = engines.choose(model, x, callback_list, metrics)  # jit_compile=True refuses here, before any change
 
     # Everything is valid: from here on the model may change.
     if model.compile_regularization.lam is not None:  # the lecture's λ: m is the number of training rows
@@ -142,8 +143,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     # NaN/inf are reported precisely by NonFiniteError; NumPy's own overflow warnings would only pre-empt it.
     # A memory-mapped x: bounded resident memory, always the mapped data (glassnet.engine.mapped_io).
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), mapped_io.RowGatherer(x) as gather:
-        compiled = engines.CompiledEpochs(model, (x, y, sample_weight), val, batch_size, hooks) \
-            if engine.compiled else None
+        compiled = CompiledEpochs(model, (x, y, sample_weight), val, batch_size, hooks) if engine.compiled else None
         logs = _epochs(model, hooks, metrics, backup, (x, y, sample_weight), val, rng, epochs, batch_size,
                        shuffle, on_nonfinite, gather, compiled)
     hooks.on_train_end(logs)
@@ -153,9 +153,10 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
 def _epochs(model: Sequential, hooks: Any, metrics: list, backup: guard.StepBackup,
             train: CheckedArrays, val: CheckedArrays | None, rng: np.random.Generator,
             epochs: int, batch_size: int, shuffle: bool, on_nonfinite: str,
-            gather: mapped_io.RowGatherer, compiled: engines.CompiledEpochs | None = None) -> dict[str, float]:
+            gather: mapped_io.RowGatherer, compiled: CompiledEpochs | None = None) -> dict[str, float]:
     """The epoch loop of :func:`fit`; returns the last epoch's logs. With ``compiled``, the compiled engine
-    trains each epoch's batches (:mod:`glassnet.engine.engines`); the loop below runs only those it leaves.
+    trains each epoch's batches (:mod:`glassnet.engine.compiled_epochs`): whole epochs at once, or the steps the
+    loop below runs, which it leaves to the NumPy step when it refuses one.
 
     A step is all or nothing: whatever stops it — NaN/inf found by the checks, a refused learning rate, Ctrl-C,
     an error in a layer — puts back the weights, the optimizer's slots and its step count from before it.
@@ -179,7 +180,8 @@ def _epochs(model: Sequential, hooks: Any, metrics: list, backup: guard.StepBack
             wb = None if sample_weight is None else sample_weight[rows]
             backup.save()  # an interrupt in here leaves the model as it was: the step has not started
             try:
-                parts, output = train_step(model, xb, yb, wb, rng, check_finite=checking)
+                stepped = compiled.step(xb, yb, wb) if compiled is not None else None  # None: the NumPy step
+                parts, output = stepped or train_step(model, xb, yb, wb, rng, check_finite=checking)
                 if checking:
                     backup.check_updated()
             except NonFiniteError as error:
