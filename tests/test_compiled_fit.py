@@ -174,6 +174,16 @@ CASES = {
     "batches of one row, a learning rate callable": (
         make(two((3, "tanh"), (1, "sigmoid")), lambda: glassnet.SGD(lambda step: 0.1 / (1 + step)),
              "binary_crossentropy"), data(9, 2), {"batch_size": 1, "epochs": 3}),
+    "accuracies with ties: zero kernels, soft and tied targets": (
+        make(lambda: [Dense(4, "relu", kernel_initializer="zeros", name="h1"),
+                      Dense(3, "softmax", kernel_initializer="zeros", name="out")], lambda: glassnet.SGD(0.01),
+             "categorical_crossentropy", metrics=["accuracy", "categorical_accuracy", "mse"]),
+        (onehot(26, 3, 3)[0], np.where(np.arange(26)[:, None] % 4 == 0, np.float32(0.5),
+                                       onehot(26, 3, 3)[1]).astype("float32")), {"batch_size": 6}),
+    "binary accuracy of soft targets and of two outputs": (
+        make(two((4, "tanh"), (2, "sigmoid")), ADAM, "binary_crossentropy", metrics=["accuracy", "binary_accuracy"]),
+        (data(23, 3)[0], np.stack([np.where(np.arange(23) % 3 == 0, 0.3, data(23, 3)[1]), data(23, 3, seed=2)[1]],
+                                  axis=1).astype("float32")), {"batch_size": 5}),
     "AdamW excluding the biases from decay": (
         make(lambda: [Dense(6, "relu", name="h1"), Dense(1, "sigmoid", name="out")],
              lambda: _excluding_bias(glassnet.AdamW(0.02, weight_decay=0.2)), "binary_crossentropy"),
@@ -231,3 +241,24 @@ def test_explain_after_a_compiled_fit_matches():
     a, _, b, _ = twins(build, x, y)
     ea, eb = a.explain(x, y).to_dict(), b.explain(x, y).to_dict()
     assert ea == eb
+
+
+def test_evaluate_takes_the_compiled_pass_once_the_engine_is_loaded(monkeypatch):
+    """evaluate (and the sweeps' scores, through evaluate_arrays) on the compiled forward pass: the same numbers;
+    an unfitted model's optimizer is left unbuilt, as by the NumPy pass."""
+    from glassnet.engine import compiled_epochs
+
+    build = make(lecture_s, lambda: glassnet.Adam(1e-3), "binary_crossentropy", metrics=["accuracy", "mse"])
+    x, y = data(90, 30)
+    a, _, b, _ = twins(build, x, y)
+    taken = []
+    original = compiled_epochs.evaluate_loaded
+    monkeypatch.setattr(compiled_epochs, "evaluate_loaded",
+                        lambda *args: taken.append(original(*args) is not None) or original(*args))
+    for batch_size in (7, 32, 200):
+        assert a.evaluate(x, y, batch_size=batch_size, return_dict=True) == \
+            b.evaluate(x, y, batch_size=batch_size, return_dict=True)
+    assert taken == [False, True] * 3  # the NumPy twin (jit_compile=False) keeps the NumPy pass
+    fresh = build(True)
+    fresh.evaluate(x, y)
+    assert fresh.optimizer.stepped_weights == [] and taken[-1] is True

@@ -8,6 +8,7 @@ keeps the NumPy path for it.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass
@@ -61,6 +62,11 @@ class EpochPlan:
     penalties: tuple[PenaltyEntry, ...]
     n_parameters: int
     n_outputs: int
+
+    @functools.cached_property
+    def penalty_columns(self) -> np.ndarray:
+        """The θ-order index of each penalty term's weight (the columns of the run's penalty values)."""
+        return np.array([entry.index for entry in self.penalties], np.int64)
 
 
 def _layers(model: Any, first: int) -> tuple[list[list[int]], list[Any], list[str]]:

@@ -135,9 +135,9 @@ def run_epoch(plan: EpochPlan, state: EpochState, optimizer: Any, x: np.ndarray,
     else:
         rates, usable = np.zeros(stop_batch - first_batch), stop_batch - first_batch
     level = {False: epoch.UNGUARDED, "before-update": epoch.BEFORE_UPDATE, True: epoch.UNDO, "undo": epoch.UNDO}[guard]
-    outputs = np.zeros((order.shape[0] if keep_outputs else 0, plan.n_outputs), dtype)
-    losses = np.zeros(stop_batch - first_batch)
-    penalties = np.zeros((stop_batch - first_batch, plan.weight_table.shape[0]), dtype)
+    outputs = np.empty((order.shape[0] if keep_outputs else 0, plan.n_outputs), dtype)
+    losses = np.empty(stop_batch - first_batch)
+    penalties = np.empty((stop_batch - first_batch, plan.weight_table.shape[0]), dtype)
     done, state.iterations, status = epoch.run(
         native_table(dtype) if native is None else native, x, targets, labels, weights, order, batch_size,
         first_batch, first_batch + usable, state.theta, state.data, state.penalty, state.total, state.slots,
@@ -145,6 +145,5 @@ def run_epoch(plan: EpochPlan, state: EpochState, optimizer: Any, x: np.ndarray,
         plan.loss_constants, plan.optimizer_settings, plan.optimizer_constants, plan.clip_setting,
         rates.astype(dtype), state.iterations, level, code, losses, penalties, outputs)
     status_name = STATUS[status] if status != epoch.DONE or usable == stop_batch - first_batch else "learning-rate"
-    columns = [entry.index for entry in plan.penalties]
-    return EpochResult(done, status_name, losses[:done], penalties[:done][:, columns],
+    return EpochResult(done, status_name, losses[:done], penalties[:done][:, plan.penalty_columns],
                        outputs if keep_outputs else None)

@@ -37,3 +37,32 @@ def metric_sum(values, first_batch, batches, batch_size, total):
         rows = min(batch_size, n_rows - start)
         total += float(like(values, 0) + reductions.pairwise(values, start, rows))
     return total
+
+
+@jit
+def _argmax(row):
+    """np.argmax of a 1-D float row: the first largest item, or the first NaN."""
+    best = 0
+    for j in range(row.shape[0]):
+        v = row[j]
+        if v != v:
+            return j
+        if v > row[best]:
+            best = j
+    return best
+
+
+@jit
+def correct_rows(kind, y, labels, outputs):
+    """How many rows an accuracy metric counts as right — ``kind`` 0: binary (one output: y == [p > 0.5]),
+    1: categorical (argmax y == argmax p), 2: sparse categorical (label == argmax p). Each row's value is 0 or
+    1, so every batch's sum, and the running total of sums, is this whole number exactly, in any order."""
+    right = 0
+    for i in range(outputs.shape[0]):
+        if kind == 0:
+            right += y[i, 0] == (1.0 if outputs[i, 0] > 0.5 else 0.0)
+        elif kind == 1:
+            right += _argmax(y[i]) == _argmax(outputs[i])
+        else:
+            right += labels[i] == _argmax(outputs[i])
+    return right

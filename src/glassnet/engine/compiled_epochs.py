@@ -35,17 +35,93 @@ from typing import Any, cast
 import numpy as np
 
 from .. import callbacks as callbacks_module
+from .. import metrics as metrics_module
 from ..compiled.support import Unsupported
 from . import engines, mapped_io
 from .data import CheckedArrays
 from .engines import EngineChoice
 from .logs import LossParts, LossTotals, PenaltyTerm
 
+#: The accuracy metrics whose per-row value is 0 or 1 (binary accuracy: with one output), by their code in
+#: :func:`glassnet.compiled.totals.correct_rows`.
+_ACCURACIES = {metrics_module.binary_accuracy: 0, metrics_module.categorical_accuracy: 1,
+               metrics_module.sparse_categorical_accuracy: 2}
+_NO_LABELS = np.zeros(0, np.int64)
 _PROGRESS_SECONDS = 0.1  # how often an interactive progress bar is drawn (ProgbarLogger's own throttle)
 _RUN_SECONDS = 0.25  # a compiled run's length otherwise: how long a Ctrl-C waits, at most, to be taken
 #: The optimizer attributes a plan reads (glassnet.compiled.plan), besides the optimizer's identity.
 _OPTIMIZER_SETTINGS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "beta_1", "beta_2", "epsilon",
                        "amsgrad", "momentum", "nesterov", "rho", "centered")
+
+
+def add_batches(result: Any, first: int, batch_size: int, keys: list[str], totals: LossTotals, metrics: list,
+                y: np.ndarray, order: np.ndarray) -> None:
+    """Add batches ``first`` … of a compiled run's ``result`` to the loss totals and metrics, in the NumPy path's
+    order (``keys``: History's penalty keys, in the plan's order; ``y`` the targets of the rows of ``order``)."""
+    from ..compiled.totals import correct_rows, loss_sums, metric_sum
+
+    k = result.batches
+    if not k:
+        return
+    n_rows = order.shape[0]
+    terms = np.array([totals.terms.get(key, 0.0) for key in keys])
+    totals.data = loss_sums(result.losses, result.penalties, first, batch_size, n_rows, totals.data, terms)
+    for key, value in zip(keys, terms):
+        totals.terms[key] = float(value)
+    low, high = first * batch_size, min(n_rows, (first + k) * batch_size)
+    totals.seen += high - low
+    if not metrics:
+        return
+    targets, outputs = y[order[low:high]], result.outputs[low:high]
+    for metric in metrics:
+        kind = _ACCURACIES.get(metric.fn, -1)
+        if kind >= 0 and (kind or outputs.shape[1] == 1):  # 0 or 1 per row: the sums are a whole number
+            y_rows, labels = (outputs, targets) if targets.ndim == 1 else (targets, _NO_LABELS)
+            metric.total += float(correct_rows(kind, y_rows, labels, outputs))
+            metric.count += high - low
+            continue
+        if metric.fn in engines.ROW_METRICS:
+            values = np.ascontiguousarray(metric.fn(targets, outputs))
+            metric.total = metric_sum(values, 0, k, batch_size, metric.total)
+            metric.count += high - low
+            continue
+        for start in range(0, high - low, batch_size):  # a callable: batch by batch, as fit calls it
+            metric.update(targets[start:start + batch_size], outputs[start:start + batch_size])
+
+
+def evaluate_loaded(model: Any, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
+                    batch_size: int) -> dict[str, float] | None:
+    """:func:`glassnet.engine.data.evaluate_arrays`'s logs through the compiled forward pass — the same bits —
+    when the compiled engine is loaded and self-checked in this process already (a fit used it) and computes the
+    model; else None (the NumPy pass runs: an evaluation alone never loads numba)."""
+    import sys
+
+    selfcheck = sys.modules.get("glassnet.compiled.selfcheck")
+    if model.jit_compile is False or selfcheck is None or not selfcheck.self_check.cache_info().currsize or \
+            not selfcheck.self_check().ok or mapped_io.mapped_file(x) is not None:
+        return None
+    from ..compiled.library import native_table
+    from ..compiled.plan import plan_for
+    from ..compiled.state import EpochState, run_epoch
+
+    try:
+        plan = plan_for(model)
+    except Unsupported:
+        return None
+    metrics = model.make_metrics(model.output_width(x.shape[1]))
+    trained = model.state  # an evaluation reads θ only: no slots (nothing of the optimizer is built or changed)
+    state = EpochState(trained.theta, trained.data, trained.penalty, trained.total,
+                       np.empty((0, plan.n_parameters), plan.dtype), 0)
+    for layer in model.layers[:plan.first_layer]:
+        x = layer.forward(x, training=False)
+    x, y = np.ascontiguousarray(x, plan.dtype), np.ascontiguousarray(y)
+    w = None if sample_weight is None else np.ascontiguousarray(sample_weight, plan.dtype)
+    order = np.arange(x.shape[0])
+    result = run_epoch(plan, state, model.optimizer, x, y, order, batch_size, sample_weight=w, stage="evaluate",
+                       keep_outputs=bool(metrics), native=native_table(plan.dtype))
+    totals = LossTotals()
+    add_batches(result, 0, batch_size, [f"{e.layer}/{e.weight}" for e in plan.penalties], totals, metrics, y, order)
+    return {**totals.logs(), **{m.name: m.result() for m in metrics}}
 
 
 @contextlib.contextmanager
@@ -71,12 +147,11 @@ class CompiledEpochs:
     """Trains ``fit``'s epochs (and computes its validation) on the compiled engine, in place on the model."""
 
     def __init__(self, model: Any, train: CheckedArrays, val: CheckedArrays | None, batch_size: int, hooks: Any):
-        from ..compiled import totals
         from ..compiled.library import native_table
         from ..compiled.plan import plan_for
         from ..compiled.state import EpochState, run_epoch
 
-        self._plan_for, self._state_of, self._run, self._totals = plan_for, EpochState.of_model, run_epoch, totals
+        self._plan_for, self._state_of, self._run = plan_for, EpochState.of_model, run_epoch
         self.native = native_table(model.dtype)  # this fit's (its thread's) table of NumPy's entry points
         self.model, self.batch_size, self.hooks = model, batch_size, hooks
         self.train_raw, self.val_raw = train, val
@@ -91,6 +166,7 @@ class CompiledEpochs:
         self.fallback: tuple[int, str] | None = None  # (first epoch, why) while the plan fails
         self.plan: Any = None
         self.inputs: dict[str, CheckedArrays] = {}
+        self.keys: list[str] = []
         self.val_metrics = model.make_metrics(model.output_width(train[0].shape[1])) if val is not None else []
 
     # --- the plan, made again when what it reads changes -------------------------------------------------------
@@ -128,6 +204,7 @@ class CompiledEpochs:
                                                          f"the NumPy path: {why}")
             self.fallback = None
         self.signature, self.inputs = signature, {}
+        self.keys = [f"{entry.layer}/{entry.weight}" for entry in self.plan.penalties]  # History's penalty keys
         return True
 
     def _inputs(self, kind: str) -> CheckedArrays:
@@ -223,30 +300,7 @@ class CompiledEpochs:
 
     def _add(self, result: Any, first: int, totals: LossTotals, metrics: list, y: np.ndarray,
              order: np.ndarray) -> None:
-        """Add batches ``first`` … of ``result`` to the epoch's loss totals and metrics, in the NumPy path's order."""
-        k = result.batches
-        if not k:
-            return
-        n_rows = order.shape[0]
-        keys = [f"{entry.layer}/{entry.weight}" for entry in self.plan.penalties]
-        terms = np.array([totals.terms.get(key, 0.0) for key in keys])
-        totals.data = self._totals.loss_sums(result.losses, result.penalties, first, self.batch_size, n_rows,
-                                             totals.data, terms)
-        for key, value in zip(keys, terms):
-            totals.terms[key] = float(value)
-        low, high = first * self.batch_size, min(n_rows, (first + k) * self.batch_size)
-        totals.seen += high - low
-        if not metrics:
-            return
-        targets, outputs = y[order[low:high]], result.outputs[low:high]
-        for metric in metrics:
-            if metric.fn in engines.ROW_METRICS:
-                values = np.ascontiguousarray(metric.fn(targets, outputs))
-                metric.total = self._totals.metric_sum(values, 0, k, self.batch_size, metric.total)
-                metric.count += high - low
-                continue
-            for start in range(0, high - low, self.batch_size):  # a callable: batch by batch, as fit calls it
-                metric.update(targets[start:start + self.batch_size], outputs[start:start + self.batch_size])
+        add_batches(result, first, self.batch_size, self.keys, totals, metrics, y, order)
 
     def _leave_parts(self, result: Any) -> LossParts:
         """The last step's loss parts, left in the state with ``layer.grads`` over its buffers, as the NumPy step

@@ -85,7 +85,13 @@ def check_xy(model: Sequential, x: Any, y: Any, sample_weight: Any = None, names
 def evaluate_arrays(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
                     batch_size: int) -> dict[str, float]:
     """Loss parts (as :class:`~glassnet.engine.logs.LossTotals` reports them) and metrics over checked ``x``, ``y``
-    in batches, inference mode (dropout off): no weight changes."""
+    in batches, inference mode (dropout off): no weight changes. Through the compiled forward pass (the same bits)
+    when a fit loaded the compiled engine in this process and it computes the model."""
+    from .compiled_epochs import evaluate_loaded  # here: compiled_epochs imports this module
+
+    compiled = evaluate_loaded(model, x, y, sample_weight, batch_size)
+    if compiled is not None:
+        return compiled
     metrics = model.make_metrics(model.output_width(x.shape[1]))
     totals = LossTotals()
     releaser = mapped_io.PageReleaser(x)
