@@ -3,9 +3,9 @@
 
 Each repetition times every framework once per workload, in turn, so a change in machine load hits all of them
 alike; the table reports medians of samples per second and the ratio of each glassnet engine to each framework.
-The thread count is the same for all (BLAS via threadpoolctl, torch.set_num_threads, TensorFlow's intra-op pool,
-XLA's with --threads 1). JAX is optional (requirements/bench.in, which ``make bench`` installs): without it, its
-rows are left out.
+The thread count is the same for all (BLAS via threadpoolctl, torch.set_num_threads, TensorFlow's intra-op pool)
+but JAX's XLA, which runs on one thread (see set_threads). JAX is optional (requirements/bench.in, which
+``make bench`` installs): without it, its rows are left out.
 
 Run:  .venv/bin/python benchmarks/bench_peers.py [--repeats 5] [--workloads S,T,B,D,P] [--json out.json] [--docs]
 """
@@ -38,8 +38,10 @@ def available_frameworks() -> list[str]:
 
 
 def set_threads(n: int) -> object:
-    if n == 1:  # XLA's CPU thread pool, before JAX is first imported
-        os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    # XLA on one thread, whatever n (set before JAX is first imported): its thread pool, spinning between calls,
+    # otherwise starves the other frameworks' threads in this process (PyTorch ran 15× slower beside it), and one
+    # thread was JAX's faster setting on these workloads here anyway.
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
     import torch
     from threadpoolctl import threadpool_limits
 

@@ -128,12 +128,15 @@ ONE_STEP_AT_A_TIME = {
                        "the callback LambdaCallback acts on every batch"),
     "memory-mapped x": (lambda: [], False, "x is memory-mapped (read in batches of bounded memory)"),
 }
+ONLY_WITH_TRUE = {"memory-mapped x"}  # 'auto' leaves a mapped x to the NumPy path
 
 
 @pytest.mark.parametrize("case", list(ONE_STEP_AT_A_TIME))
 @pytest.mark.parametrize("jit", ["auto", True])
 def test_one_step_at_a_time_with_the_numpy_paths_bits(case, jit, tmp_path):
     callbacks, observe, reason = ONE_STEP_AT_A_TIME[case]
+    if case in ONLY_WITH_TRUE and jit == "auto":
+        jit = True
     x, y = data(70)
     if case == "memory-mapped x":
         x = mapped(tmp_path, x)
@@ -150,6 +153,20 @@ def test_one_step_at_a_time_with_the_numpy_paths_bits(case, jit, tmp_path):
     (a, ha, oa, sa), (b, hb, ob, sb) = runs
     assert b.engine == engines.EngineChoice("compiled", f"jit_compile={jit!r}; one step at a time: {reason}")
     assert state(a) == state(b) and history(ha) == history(hb) and oa == ob and sa == sb
+
+
+def test_auto_leaves_a_memory_mapped_x_to_the_numpy_path_without_loading_numba(tmp_path):
+    code = f"""if True:
+        import sys, numpy as np
+        from glassnet import Dense, Sequential
+        np.save({str(tmp_path / 'x.npy')!r}, np.ones((40, 3), "float32"))
+        x = np.load({str(tmp_path / 'x.npy')!r}, mmap_mode="r")
+        m = Sequential([Dense(2), Dense(1)]); m.compile("sgd", "mse"); m.fit(x, np.zeros(40), verbose=0)
+        print('numba' in sys.modules); print(m.engine.reason)
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["False", f"jit_compile='auto', and {engines.MAPPED}; jit_compile=True trains it on "
+                                         "the compiled engine, one step at a time"]
 
 
 def test_a_missing_numba_keeps_the_numpy_path_without_a_warning(monkeypatch):
@@ -302,3 +319,41 @@ def test_sweeps_train_on_the_compiled_engine_with_the_numpy_paths_results(monkey
                                      progress=False).to_dict()
     engines._warn_once.cache_clear()
     assert len(trained) == 12 and compiled == reference
+
+
+def test_the_playgrounds_workers_train_on_the_compiled_engine_with_the_numpy_paths_numbers():
+    """A Playground worker (its own thread, 1,000-epoch fits, the clock stepping epochs) trains on the compiled
+    engine, and its History is that of a NumPy-path fit."""
+    import threading
+    import time
+
+    from glassnet.playground.clock import Clock
+    from glassnet.playground.network import build
+    from glassnet.playground.problem import prepare
+    from glassnet.playground.protocol import history as history_of
+    from glassnet.playground.settings import Settings
+    from glassnet.playground.trainer import Trainer
+
+    settings = Settings(hidden=(4, 3), regularization="l1", lam=0.01, dataset="xor", noise=10)
+    problem = prepare(settings, None)
+    clock = Clock(1, 0)
+    worker = Trainer(0, build(settings, problem.x_train.shape[1], problem.output), problem, settings, clock,
+                     threading.Event().set)
+    worker.start()
+    rows = []
+    try:
+        while worker.epochs < 4:
+            clock.step()
+            deadline = time.monotonic() + 30
+            target = worker.epochs + 1
+            while worker.epochs < target and time.monotonic() < deadline:
+                time.sleep(0.005)
+            rows += worker.take()[0]
+    finally:
+        worker.stop()
+    assert worker.model.engine.compiled
+    reference = build(settings, problem.x_train.shape[1], problem.output)
+    reference.jit_compile = False
+    expected = reference.fit(problem.x_train, problem.y_train, epochs=4, batch_size=settings.batch_size,
+                             validation_data=(problem.x_test, problem.y_test), verbose=0).history
+    assert history_of(rows[:4]) == expected

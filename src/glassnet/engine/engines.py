@@ -12,8 +12,9 @@
 The compiled engine trains whole epochs in one call (:class:`glassnet.engine.compiled_epochs.CompiledEpochs`), or
 one step at a time when something needs Python inside an epoch: step observers (``model.step_observers``),
 callbacks acting on every batch (glassnet's progress bar excepted: it is drawn between runs of batches), a metric
-of your own (called batch by batch, as on the NumPy path), a memory-mapped ``x`` (read in batches of bounded
-memory). Both engines give the same bits (docs/compiled.md), so the
+of your own (called batch by batch, as on the NumPy path), a memory-mapped ``x`` with ``jit_compile=True`` (read in
+batches of bounded memory; ``'auto'`` leaves it to the NumPy path, whose memory bound numba's ~140 MB of compiler
+libraries would spoil). Both engines give the same bits (docs/compiled.md), so the
 choice changes speed only. ``model.engine`` says which engine trained the last fit and why; ``summary()`` and the
 first line of ``fit(verbose=1 or 2)`` say it too.
 """
@@ -92,6 +93,11 @@ def one_step_at_a_time(model: Any, x: np.ndarray, callbacks: list[Any], metrics:
     return None
 
 
+#: Why ``'auto'`` leaves a memory-mapped x to the NumPy path.
+MAPPED = ("x is memory-mapped: the NumPy path reads it in batches of bounded memory, without the compiled engine's "
+          "~140 MB of compiler libraries")
+
+
 @functools.cache
 def _warn_once(reason: str) -> None:
     warnings.warn(f"The compiled engine is not used (jit_compile='auto'): {reason}. Training takes the NumPy path.",
@@ -125,6 +131,9 @@ def choose(model: Any, x: np.ndarray, callbacks: list[Any], metrics: list[Any]) 
     setting = model.jit_compile
     if setting is False:
         return EngineChoice("numpy", "jit_compile=False")
+    if setting == "auto" and mapped_io.mapped_file(x) is not None:  # before numba is loaded: it costs memory
+        return EngineChoice("numpy", f"jit_compile='auto', and {MAPPED}; jit_compile=True trains it on the compiled "
+                                     "engine, one step at a time")
     why, process = _why_not(model)
     if why is None:
         steps = one_step_at_a_time(model, x, callbacks, metrics)
