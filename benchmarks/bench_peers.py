@@ -143,7 +143,13 @@ JAX (the epoch one jitted `lax.scan`, optax's Adam), PyTorch eager, Keras 3 on T
 MLPClassifier on the same data, architecture, L2 and Adam (lr 1e-3), float32, one timed call after a warm-up epoch,
 {payload['repeats']} alternated repetitions, medians. Ratios matter, not absolute numbers: the machine is shared.
 
-Machine: {payload['machine']}; {payload['threads']} threads for every framework.
+Machine: {payload['machine']}; {payload['threads']} thread(s) for every framework. (One, in `make bench`: with
+two, the thread pool a framework leaves spinning after its turn starves the next one's on these shared 2-core
+machines — PyTorch's two OpenMP threads fell from ~45,000 to ~3,000 samples/s on S after any other framework's
+turn, glassnet's NumPy path included.)
+
+Both glassnet engines give the same bits. The compiled engine's targets against JAX (≥ 4× on S and T) are out of
+reach under that rule: docs/compiled.md ("Speed") has the profile that says why, and what would reach them.
 
 Workloads: **S** the lecture's network 25-15-1 on 20,000×30 synthetic binary data, L2(0.01) on every kernel,
 batch 32; **T** the TF Playground's size, 2 inputs, 8-8 tanh, L2(0.01), batch 10, 500 rows of its XOR data, 20

@@ -57,3 +57,12 @@ def test_memory_benchmark_runs_on_a_small_mapped_file():
     memory = result["memory"]
     assert memory["rows"] == 20000 and memory["predictions"] == 20000 and memory["peak_rss_mb"] > 0
     assert set(result["scaling"]["samples_per_second"]) == {2000, 4000}
+
+
+def test_sweep_benchmark_runs_both_engines_to_the_same_records(tmp_path):
+    bench = _load("bench_sweep")
+    out = tmp_path / "sweep.json"
+    payload = bench.main(["--repeats", "1", "--epochs", "1", "--json", str(out)])
+    assert payload["tasks"] == 45 and payload["identical_records"] is True
+    assert payload["numpy_seconds"] > 0 and payload["compiled_seconds"] > 0
+    assert out.read_text().startswith("{")
