@@ -357,3 +357,21 @@ def test_the_playgrounds_workers_train_on_the_compiled_engine_with_the_numpy_pat
     expected = reference.fit(problem.x_train, problem.y_train, epochs=4, batch_size=settings.batch_size,
                              validation_data=(problem.x_test, problem.y_test), verbose=0).history
     assert history_of(rows[:4]) == expected
+
+
+def test_the_cli_and_the_scikit_learn_estimators_train_on_the_compiled_engine(tmp_path, capsys):
+    from glassnet.cli import main
+    from glassnet.sklearn import GlassNetClassifier
+
+    x, y = data(80, 3)
+    table = tmp_path / "rows.csv"
+    rows = "\n".join(",".join(f"{v:.6f}" for v in row) + f",{int(label)}" for row, label in zip(x, y))
+    table.write_text("a,b,c,label\n" + rows + "\n")
+    code = main(["train", "--data", str(table), "--target", "label", "--epochs", "3", "--out",
+                 str(tmp_path / "m.glassnet")])
+    out = capsys.readouterr().out
+    assert code == 0
+    # its first layer is a Normalization adapted on the training rows: the engine applies it to the data first
+    assert "Training engine: compiled engine (glassnet.compiled) — jit_compile='auto'" in out
+    estimator = GlassNetClassifier(hidden_layer_sizes=(5,), epochs=3, random_state=0).fit(x, y)
+    assert estimator.model_.engine.compiled
