@@ -55,9 +55,15 @@ lock: $(VENV)/.test-installed
 demo: $(VENV)/.demo-installed
 	$(VENV)/bin/glassnet demo
 
-# Speed against the peers (same run, alternated, medians); rewrites docs/benchmarks.md.
-bench: $(VENV)/.test-installed
-	cd benchmarks && ../$(PY) bench_peers.py --repeats 5 --docs --json ../benchmarks/latest.json
+# Speed against the peers (same run, alternated, medians, one thread each: see docs/benchmarks.md); rewrites
+# docs/benchmarks.md. JAX comes from requirements/bench.in (not in the test set), installed within the test set's pins.
+$(VENV)/.bench-installed: requirements/bench.in requirements/test.txt $(VENV)/.test-installed
+	$(PIP) install $(PIPFLAGS) -r requirements/bench.in
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	cd benchmarks && ../$(PY) bench_peers.py --repeats 5 --threads 1 --docs --json ../benchmarks/latest.json
+	$(PY) benchmarks/bench_sweep.py --repeats 3 --docs
 	$(PY) benchmarks/bench_history_split.py --docs
 	$(PY) benchmarks/bench_memory.py --docs
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,14 +18,8 @@ from glassnet.compiled import self_check
 from glassnet.compiled.selfcheck import compare_with_fit
 from glassnet.optimizers import ExponentialDecay
 
-
-def data(rows, features, seed=0, classes=1, dtype="float32"):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(rows, features)).astype(dtype)
-    score = x @ rng.normal(size=features)
-    if classes == 1:
-        return x, (score > 0).astype(dtype)
-    return x, np.digitize(score, np.quantile(score, np.linspace(0, 1, classes + 1)[1:-1]))
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib puts no test folder on the path
+from compiled_data import data  # noqa: E402 - shared with test_compiled_fit
 
 
 def maker(layers, optimizer, loss, dtype="float32", seed=0, **compile_args):

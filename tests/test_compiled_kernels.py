@@ -204,6 +204,36 @@ def test_losses_and_gradients_match_glassnet(dtype, kind, loss_class, link, mode
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("loss", [glassnet_losses.MeanSquaredError(), glassnet_losses.MeanAbsoluteError(),
+                                  glassnet_losses.Huber(), glassnet_losses.Huber(0.1), glassnet_losses.Huber(3.7)],
+                         ids=["mse", "mae", "huber", "huber 0.1", "huber 3.7"])
+def test_regression_losses_and_gradients_match_glassnet(dtype, loss):
+    """Every row mean and product as NumPy rounds them, with the edges: p = y exactly (±0), |p − y| = δ
+    exactly, NaN, and values far beyond δ."""
+    from glassnet.compiled import regression
+
+    rng = np.random.default_rng(9)
+    constants = np.zeros(regression.LOSS_CONSTANTS, dtype)
+    delta = getattr(loss, "delta", None)
+    if delta is not None:
+        constants[:] = dtype(delta), dtype(0.5 * delta * delta)
+    code = losses.LOSSES[loss.name]
+    for batch, k in ((32, 1), (1, 1), (5, 3), (13, 4), (200, 2)):
+        p, y = normal(rng, (batch, k), dtype, 3.0), normal(rng, (batch, k), dtype, 3.0)
+        p[0, 0] = y[0, 0]  # p − y = +0
+        if batch > 1:
+            p[1, 0], y[1, 0] = dtype(-0.0), dtype(0.0)
+            y[-1, -1] = p[-1, -1] - dtype(delta if delta is not None else 1.0)  # |p − y| = δ (up to rounding)
+        if batch > 5:
+            p[3, 0] = dtype(np.nan)
+        sample, grad, scratch = np.empty(batch, dtype), np.empty((batch, k), dtype), np.empty(batch * k, dtype)
+        regression.sample_losses(code, p, y, constants, sample, scratch)
+        regression.sample_gradients(code, p, y, constants, grad)
+        assert same(sample, loss.sample_losses(y, p).astype(dtype, copy=False)), (batch, k)
+        assert same(grad, loss.sample_gradients(y, p).astype(dtype, copy=False)), (batch, k)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_data_loss_and_gradient_scaling(dtype):
     rng = np.random.default_rng(8)
     for batch in (1, 7, 32, 200):
@@ -284,11 +314,13 @@ def test_optimizer_steps_match_apply(dtype, name):
     weights[1].value[0] = dtype(1e-39) if dtype == np.float32 else 0.0  # a subnormal to flush
     reference.exclude_from_weight_decay(var_names=["bias"])
     theta = np.concatenate([w.value.ravel() for w in weights])
-    settings, constants, clip, rows = _optimizer(reference, np.dtype(dtype))
+    settings, constants, clip = _optimizer(reference, np.dtype(dtype))
+    rows = tuple(reference.init_slots(np.zeros(1, dtype)))  # the optimizer's block: a row per slot it has
+    index = np.array([rows.index(n) if n in rows else -1 for n in optimizers.SLOT_ROWS[settings[optimizers.KIND]]])
     reference.build(weights)
     decays = np.array([reference.uses_weight_decay(w) for w in weights], np.int64)
     offsets, sizes = np.array([0, 30]), np.array([30, 5])
-    slots = np.zeros((3, 35), dtype)
+    slots = np.zeros((len(rows), 35), dtype)
     for row, slot in enumerate(rows):
         slots[row] = np.concatenate([s[slot].ravel() for s in reference.slots])
     iterations = 0
@@ -297,8 +329,8 @@ def test_optimizer_steps_match_apply(dtype, name):
         rates, usable = learning_rates(reference, iterations, 1)
         assert usable == 1
         total = np.concatenate([g.ravel() for g in grads])
-        iterations = optimizers.step(native, settings, constants, clip, theta, total, slots, offsets, sizes, decays,
-                                     rates.astype(dtype)[0], iterations, np.empty(35, dtype))
+        iterations = optimizers.step(native, settings, constants, clip, theta, total, slots, index, offsets, sizes,
+                                     decays, rates.astype(dtype)[0], iterations, np.empty(35, dtype))
         reference.apply_gradients(zip(grads, weights))
     assert iterations == reference.iterations == 40
     assert same(theta, np.concatenate([w.value.ravel() for w in weights]))

@@ -3,6 +3,7 @@ a missing numba, a wrong entry point, a model it does not compute, a bad learnin
 
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
@@ -58,6 +59,21 @@ def test_self_check_reports_a_missing_entry_point(monkeypatch, outcome):
     outcome("recovered")
 
 
+class SquaredHinge(glassnet.losses.MeanSquaredError):
+    """A loss of the user's own (a subclass may compute anything: the engine computes exact types only)."""
+
+    name = "squared_hinge"
+
+
+class Sign(glassnet.optimizers.SGD):
+    """An optimizer of the user's own."""
+
+
+def frozen(model):
+    model.layers[0].weights[1].trainable = False
+    return model
+
+
 UNSUPPORTED = [
     (lambda: small_model(Dense(4, "relu"), glassnet.layers.Dropout(0.5), Dense(1, "sigmoid")),
      "layers of type Dropout"),
@@ -65,10 +81,12 @@ UNSUPPORTED = [
     (lambda: small_model(Dense(4, "relu", activity_regularizer="l2"), Dense(1, "sigmoid")),
      "activity regularizers"),
     (lambda: small_model(Dense(4, "relu", kernel_constraint=glassnet.constraints.MaxNorm(1.0)),
-                         Dense(1, "sigmoid")), "non-trainable or constrained weights"),
+                         Dense(1, "sigmoid")), "constraints"),
+    (lambda: frozen(small_model()), "non-trainable or constrained weights"),
     (lambda: small_model(Dense(4, "relu", kernel_regularizer=lambda w: float(np.sum(w ** 4))), Dense(1)),
      "the regularizer FunctionRegularizer"),
-    (lambda: small_model(loss="mse"), "the loss MeanSquaredError()"),
+    (lambda: small_model(loss=SquaredHinge()), "the loss SquaredHinge()"),
+    (lambda: small_model(optimizer=Sign()), "the optimizer Sign"),
 ]
 
 
@@ -113,3 +131,82 @@ def test_nan_in_the_data_stops_the_guarded_run_before_the_update(outcome):
     assert clean.batches == 2 and np.array_equal(state.theta, before.theta)
     assert np.array_equal(state.slots, before.slots)
     outcome("nothing lost")
+
+
+# --- compile(jit_compile=True): refused by fit before anything changes ----------------------------------------
+def _untouched(model):
+    """What a refused fit must leave as it was: built or not, the weights, the optimizer, the generator."""
+    return (model.built, [w.tobytes() for w in model.get_weights()] if model.built else None,
+            model.optimizer.iterations, model.optimizer.stepped_weights, str(model.rng.bit_generator.state),
+            model.engine, model.last_fit)
+
+
+REFUSED = {
+    "Dropout": (lambda: [Dense(4, "relu"), glassnet.layers.Dropout(0.5, name="drop"), Dense(1, "sigmoid")], None,
+                "the compiled engine does not compute layers of type Dropout (layer 'drop'); only Dense"),
+    "elu": (lambda: [Dense(4, "elu", name="hidden"), Dense(1, "sigmoid")], None,
+            "the compiled engine does not compute the activation elu(alpha=1.0) (layer 'hidden')"),
+    "an optimizer of the user's own": (lambda: [Dense(4, "relu"), Dense(1, "sigmoid")], Sign,
+                                       "the compiled engine does not compute the optimizer Sign"),
+    "a regularizer callable": (lambda: [Dense(4, "relu", kernel_regularizer=lambda w: float(np.sum(w ** 4)),
+                                              name="hidden"), Dense(1, "sigmoid")], None,
+                               "the compiled engine does not compute the regularizer FunctionRegularizer on "
+                               "hidden/kernel"),
+}
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["unbuilt", "built"])
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_jit_compile_true_refuses_what_the_engine_does_not_compute(case, built, outcome):
+    layers, optimizer, why = REFUSED[case]
+    model = Sequential(layers(), seed=0)
+    model.compile((optimizer or glassnet.Adam)(0.01), "binary_crossentropy", jit_compile=True)
+    if built:
+        model.build((None, 3))
+    before = _untouched(model)
+    x = np.random.default_rng(0).normal(size=(20, 3)).astype("float32")
+    with pytest.raises(Unsupported, match=rf"^compile\(jit_compile=True\) asks for the compiled engine, but "
+                                          rf"{re.escape(why)}\. Compile with jit_compile='auto' to train on the "
+                                          rf"NumPy path instead\. Received: jit_compile=True$"):
+        model.fit(x, (x[:, 0] > 0).astype("float32"), verbose=0)
+    assert _untouched(model) == before
+    outcome("refused cleanly")
+
+
+@pytest.mark.parametrize("cause", ["numba missing", "self-check failed"])
+def test_jit_compile_true_refuses_when_the_engine_cannot_run_here(cause, monkeypatch, outcome):
+    from glassnet.engine import engines
+
+    if cause == "numba missing":
+        monkeypatch.setattr(engines.importlib.util, "find_spec", lambda name: None)
+        why = "numba is not installed (pip install 'glassnet[fast]')"
+    else:
+        monkeypatch.setattr(selfcheck, "self_check", lambda: selfcheck.EngineStatus(False, "weight d/kernel differs"))
+        why = "its self-check failed: weight d/kernel differs"
+    model = small_model()
+    model.compile(glassnet.Adam(0.01), "binary_crossentropy", jit_compile=True)
+    before = _untouched(model)
+    x = np.random.default_rng(0).normal(size=(20, 3)).astype("float32")
+    with pytest.raises(Unsupported, match=rf"but {re.escape(why)}\. Compile with jit_compile='auto'"):
+        model.fit(x, (x[:, 0] > 0).astype("float32"), verbose=0)
+    assert _untouched(model) == before
+    outcome("refused cleanly")
+
+
+def test_jit_compile_true_refuses_at_the_epoch_a_callback_makes_the_model_uncomputable(outcome):
+    """A callback puts a penalty the engine does not compute on a weight before epoch 2: the fit stops there with
+    the reason; the epochs before it stand (as an error raised by the callback itself would leave them)."""
+    class Unsupportable(glassnet.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                self.model.layers[0].kernel.regularizer = glassnet.regularizers.FunctionRegularizer(
+                    lambda w: float(np.sum(w ** 4)), gradient=lambda w: 4 * w ** 3)
+
+    model = small_model(Dense(4, "relu", name="first"), Dense(1, "sigmoid"))
+    model.compile(glassnet.Adam(0.01), "binary_crossentropy", jit_compile=True)
+    x = np.random.default_rng(0).normal(size=(20, 3)).astype("float32")
+    with pytest.raises(Unsupported, match="^The compiled engine does not compute the regularizer "
+                                          "FunctionRegularizer on first/kernel"):
+        model.fit(x, (x[:, 0] > 0).astype("float32"), epochs=4, batch_size=5, verbose=0, callbacks=[Unsupportable()])
+    assert model.optimizer.iterations == 8  # epochs 0 and 1, four steps each
+    outcome("refused cleanly")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_EXPORTS = {"EngineStatus": "selfcheck", "self_check": "selfcheck", "EpochPlan": "plan", "Unsupported": "plan",
+_EXPORTS = {"EngineStatus": "selfcheck", "self_check": "selfcheck", "EpochPlan": "plan", "Unsupported": "support",
             "plan_for": "plan", "EpochState": "state", "EpochResult": "state", "run_epoch": "state"}
 __all__ = ["EngineStatus", "EpochPlan", "EpochResult", "EpochState", "Unsupported", "plan_for", "run_epoch",
            "self_check"]

@@ -123,14 +123,15 @@ def call_pow(typingctx, address, base, exponent):
 
 
 def like(array, value):  # pragma: no cover - replaced by the overload in compiled code
-    """``value`` converted to ``array``'s dtype, inside compiled code (NumPy's ``array.dtype.type(value)``)."""
+    """``value`` converted to ``array``'s dtype (or to the type of ``array``, a float), inside compiled code
+    (NumPy's ``array.dtype.type(value)``)."""
     raise NotImplementedError("like() runs only inside compiled code")
 
 
 # numba's type stubs list no "cache" among jit_options, though numba takes it (and caches the overload).
 @overload(like, jit_options={"cache": True})  # type: ignore[typeddict-unknown-key]
 def _like(array, value):
-    scalar = as_dtype(array.dtype).type
+    scalar = as_dtype(array if isinstance(array, types.Float) else array.dtype).type
 
     def implementation(array, value):
         return scalar(value)

@@ -5,7 +5,7 @@ For each batch of rows ``order[start:start + B]`` (the last one may be partial),
 1. gather x, y (and the sample weights) of those rows;
 2. forward through the Dense layers (:mod:`.dense`);
 3. the loss parts, on the weights before the update: the data loss L = (Σᵢ sᵢ·ℓᵢ)/B (float64) and each
-   regularized weight's penalty value (:mod:`.losses`, :mod:`.regularizers`);
+   regularized weight's penalty value (:mod:`.losses`, :mod:`.regression`, :mod:`.regularizers`);
 4. backward: ∂ℓᵢ/∂output·sᵢ/B (from the logits when the output activation is fused into its cross-entropy)
    down through every layer into the flat ``data`` buffer; each regularized weight's penalty gradient into the
    flat ``penalty`` buffer; ``total = data + penalty``;
@@ -20,11 +20,9 @@ The configuration comes as small arrays made by :mod:`.plan` (column indices bel
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from . import dense, losses, optimizers, regularizers
+from . import dense, losses, optimizers, regression, regularizers
 from .calls import jit, like
 
 # Columns of the per-layer int64 table.
@@ -38,29 +36,53 @@ L1, L2, TWO_L2 = range(3)
 LOSS_KIND, FUSED, FROM_LOGITS, OUTPUTS = range(4)
 # Status codes returned with the step count.
 DONE, NONFINITE_BEFORE_UPDATE, NONFINITE_AFTER_UPDATE = 0, 1, 2
+# What a run does with each batch: whole training steps; steps 1–4 (to the gradient buffers, for step observers);
+# step 5 alone (from the buffers); steps 1–3 (evaluation).
+STEPS, GRADIENTS, UPDATE, EVALUATE = 0, 1, 2, 3
+# How a run guards: not at all; a loss or gradient not finite stops it before the update; and an update that
+# makes θ or a slot non-finite is undone.
+UNGUARDED, BEFORE_UPDATE, UNDO = 0, 1, 2
 
 
 @jit
 def _finite(array, n):
-    for i in range(n):
-        v = array[i]
-        if not math.isfinite(v):
-            return False
-    return True
+    """Whether ``array[:n]`` (1-D, contiguous) holds no NaN or ±inf: no item has an exponent of all ones. The
+    items' bits are tested as integers, which compiles to vector instructions (a float test per item would stop
+    at the first non-finite one, and cannot)."""
+    bad = 0
+    if array.itemsize == 4:
+        bits32 = array[:n].view(np.uint32)
+        for i in range(n):
+            bad |= (bits32[i] & np.uint32(0x7F800000)) == np.uint32(0x7F800000)
+    else:
+        bits64 = array[:n].view(np.uint64)
+        for i in range(n):
+            bad |= (bits64[i] & np.uint64(0x7FF0000000000000)) == np.uint64(0x7FF0000000000000)
+    return bad == 0
+
+
+@jit
+def _copy(source, target):
+    """``target[:] = source`` for 1-D contiguous arrays, as one loop (which LLVM makes a memcpy)."""
+    for i in range(source.shape[0]):
+        target[i] = source[i]
 
 
 @jit
 def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, stop_batch,
-        theta, data, penalty, total, slots, layer_table, weight_table, weight_constants,
-        loss_settings, optimizer_settings, optimizer_constants, clip_setting, learning_rates, iterations,
-        guard, losses_out, penalties_out, outputs_out):
+        theta, data, penalty, total, slots, slot_index, layer_table, weight_table, weight_constants,
+        loss_settings, loss_constants, optimizer_settings, optimizer_constants, clip_setting, learning_rates,
+        iterations, guard, stage, losses_out, penalties_out, outputs_out):
     """Run batches ``first_batch`` … ``stop_batch − 1`` of the epoch whose row order is ``order``.
 
     ``learning_rates[s]`` (the dtype) is the rate of batch ``first_batch + s``; ``losses_out[s]`` receives its
     data loss, ``penalties_out[s, w]`` the penalty value of weight w (θ order; 0 for unregularized weights) and,
     when ``outputs_out`` has rows, ``outputs_out[start + i]`` the output for row ``order[start + i]``.
-    With ``guard``, a step whose loss or gradient is not finite is not applied, and one that makes θ or a slot
-    non-finite is undone; the run then stops. Returns (batches done, the optimizer's step count, status).
+    ``slots`` is the optimizer's slot block and ``slot_index`` the row of each slot the algorithm reads.
+    ``stage`` says which steps run (STEPS, GRADIENTS, UPDATE, EVALUATE) and ``guard`` how the run stops:
+    BEFORE_UPDATE, when a step's loss or gradient is not finite (before anything changes); UNDO, also when the
+    update makes θ or a slot non-finite (the update undone). Returns (batches done, the optimizer's step count,
+    status).
     """
     n_rows = order.shape[0]
     n_layers = layer_table.shape[0]
@@ -92,11 +114,21 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
     zero = np.zeros(1, theta.dtype)
     offsets, sizes = weight_table[:, OFFSET].copy(), weight_table[:, SIZE].copy()
     decays = weight_table[:, DECAYS].copy()
-    backup_theta = np.empty(theta.shape[0] if guard else 0, theta.dtype)
-    backup_slots = np.empty((slots.shape[0], theta.shape[0] if guard else 0), theta.dtype)
+    undo = guard == UNDO
+    backup_theta = np.empty(theta.shape[0] if undo else 0, theta.dtype)
+    flat_slots = slots.reshape(slots.size)  # the optimizer's block is C-contiguous: one run of memory
+    backup_slots = np.empty(flat_slots.shape[0] if undo else 0, theta.dtype)
     n_features = x.shape[1]
     done = 0
     for batch in range(first_batch, stop_batch):
+        if stage == UPDATE:  # the gradient buffers hold this step's parts already
+            for i in range(theta.shape[0]):
+                total[i] = data[i] + penalty[i]
+            iterations = optimizers.step(native, optimizer_settings, optimizer_constants, clip_setting, theta,
+                                         total, slots, slot_index, offsets, sizes, decays,
+                                         learning_rates[batch - first_batch], iterations, t1)
+            done += 1
+            continue
         start = batch * batch_size
         b = min(batch_size, n_rows - start)
         # 1. the batch's rows
@@ -131,7 +163,11 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
         logits = fused or from_logits
         scores = last_z if fused else output
         yv = yb[:b * k_out].reshape((b, k_out))
-        losses.sample_losses(native, kind, logits, scores, yv, lb, sample, t1, t2, t3, t4, r1, r2, r3, r4, zero)
+        if kind >= regression.MSE:
+            regression.sample_losses(kind, output, yv, loss_constants, sample, t1)
+        else:
+            losses.sample_losses(native, kind, logits, scores, yv, lb, sample, t1, t2, t3, t4, r1, r2, r3, r4,
+                                 zero)
         loss = losses.data_loss(sample, wb, use_weights, b)
         losses_out[batch - first_batch] = loss
         penalty_sum = 0.0
@@ -148,10 +184,16 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
             for i in range(b):
                 for j in range(k_out):
                     outputs_out[start + i, j] = output[i, j]
+        if stage == EVALUATE:
+            done += 1
+            continue
         # 4. backward: the data pass, then the weight penalties, then the total
         last = n_layers - 1
         g = grads[last, :b * k_out].reshape((b, k_out))
-        losses.sample_gradients(native, kind, fused, logits, output, yv, lb, g, t1, t2, r1)
+        if kind >= regression.MSE:
+            regression.sample_gradients(kind, output, yv, loss_constants, g)
+        else:
+            losses.sample_gradients(native, kind, fused, logits, output, yv, lb, g, t1, t2, r1)
         losses.scale_gradient(g, wb, use_weights)
         for layer in range(last, -1, -1):
             units, activation = layer_table[layer, UNITS], layer_table[layer, ACTIVATION]
@@ -184,24 +226,31 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
                 regularizers.gradient(weight_table[w, REGULARIZER], weight_table[w, HAS_L1],
                                       weight_table[w, HAS_L2], weight_constants[w, L1],
                                       weight_constants[w, TWO_L2], theta[o:o + s], penalty[o:o + s])
+        if stage == GRADIENTS:  # the caller looks at the buffers, then asks for the UPDATE
+            if guard and not (np.isfinite(loss + penalty_sum) and _finite(data, data.shape[0])
+                              and _finite(penalty, penalty.shape[0])):
+                return done, iterations, NONFINITE_BEFORE_UPDATE
+            done += 1
+            continue
         for i in range(theta.shape[0]):
             total[i] = data[i] + penalty[i]
         if guard:
             if not (np.isfinite(loss + penalty_sum) and _finite(total, total.shape[0])):
                 return done, iterations, NONFINITE_BEFORE_UPDATE
-            backup_theta[:] = theta
-            backup_slots[:, :] = slots
+        if undo:
+            _copy(theta, backup_theta)
+            _copy(flat_slots, backup_slots)
         # 5. the optimizer step
         iterations = optimizers.step(native, optimizer_settings, optimizer_constants, clip_setting, theta, total,
-                                     slots, offsets, sizes, decays, learning_rates[batch - first_batch],
-                                     iterations, t1)
-        if guard:
+                                     slots, slot_index, offsets, sizes, decays,
+                                     learning_rates[batch - first_batch], iterations, t1)
+        if undo:
             healthy = _finite(theta, theta.shape[0])
             for row in range(slots.shape[0]):
                 healthy = healthy and _finite(slots[row], slots.shape[1])
             if not healthy:
-                theta[:] = backup_theta
-                slots[:, :] = backup_slots
+                _copy(backup_theta, theta)
+                _copy(backup_slots, flat_slots)
                 return done, iterations - 1, NONFINITE_AFTER_UPDATE
         done += 1
     return done, iterations, DONE

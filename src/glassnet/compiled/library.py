@@ -105,7 +105,7 @@ def _address(library: ctypes.CDLL, symbol: str) -> int:
     except AttributeError:
         address = None
     if address is None:
-        raise EngineUnavailable(f"symbol {symbol} not found in {library._name}")
+        raise EngineUnavailable(f"symbol {symbol} not found in {library!r}")
     return int(address)
 
 

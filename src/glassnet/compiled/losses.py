@@ -27,11 +27,15 @@ import math
 from . import reductions, ufuncs
 from .calls import jit, like
 from .dense import sigmoid, softmax
+from .regression import DELTA, HALF_DELTA_SQUARED, HUBER, LOSS_CONSTANTS, MAE, MSE
 
 BINARY, CATEGORICAL, SPARSE = 0, 1, 2
-#: glassnet loss names the engine computes, and their codes.
+#: glassnet loss names the engine computes, and their codes (the regression losses: :mod:`.regression`).
 LOSSES = {"binary_crossentropy": BINARY, "categorical_crossentropy": CATEGORICAL,
-          "sparse_categorical_crossentropy": SPARSE}
+          "sparse_categorical_crossentropy": SPARSE, "mean_squared_error": MSE, "mean_absolute_error": MAE,
+          "huber": HUBER}
+__all__ = ["BINARY", "CATEGORICAL", "DELTA", "HALF_DELTA_SQUARED", "HUBER", "LOSSES", "LOSS_CONSTANTS", "MAE",
+           "MSE", "SPARSE", "data_loss", "sample_gradients", "sample_losses", "scale_gradient"]
 EPSILON = 1e-7  # glassnet.backend.EPSILON
 
 

@@ -17,7 +17,8 @@ Steps (t counts from 1; all in the dtype; 1 − β formed in float64, then cast,
   s = (lr·g)/√d; Δ = −s (momentum μ: m ← μ·m + s, Δ = −m);
 - Adagrad: s ← s + g²; Δ = −(lr·g)/√(s + ε).
 
-Slots are the rows of one (3, P) block; which row holds what is per algorithm (:data:`SLOT_ROWS`).
+Slots are the rows of the optimizer's one (k, P) block (``optimizer.state_arrays()``); ``index`` gives the row of
+each slot the algorithm reads (:data:`SLOT_ROWS`; −1 for a slot it does not have).
 """
 
 from __future__ import annotations
@@ -94,8 +95,9 @@ def decay(theta, offsets, sizes, decays, weight_decay, lr):
 
 
 @jit
-def update(native, settings, constants, g, theta, slots, lr, step):
-    """Δ of the algorithm in ``settings[KIND]`` applied: θ ← θ + Δ (slots updated); lr in the dtype, step ≥ 1."""
+def update(native, settings, constants, g, theta, slots, index, lr, step):
+    """Δ of the algorithm in ``settings[KIND]`` applied: θ ← θ + Δ (slots updated); lr in the dtype, step ≥ 1.
+    ``slots[index[r]]`` is the slot named ``SLOT_ROWS[kind][r]`` (read only where the algorithm has it)."""
     kind = settings[KIND]
     n = theta.shape[0]
     if kind == ADAM:
@@ -104,8 +106,8 @@ def update(native, settings, constants, g, theta, slots, lr, step):
         b1, b2 = constants[BETA_1], constants[BETA_2]
         alpha = lr * np.sqrt(one - call_pow(native[POW], b2, t)) / (one - call_pow(native[POW], b1, t))
         c1, c2, eps = constants[ONE_MINUS_BETA_1], constants[ONE_MINUS_BETA_2], constants[EPS]
-        m, v, v_hat = slots[0], slots[1], slots[2]
         amsgrad = settings[AMSGRAD]
+        m, v, v_hat = slots[index[0]], slots[index[1]], slots[index[2] if amsgrad else index[0]]
         for i in range(n):
             gi = g[i]
             m[i] += (gi - m[i]) * c1
@@ -122,7 +124,7 @@ def update(native, settings, constants, g, theta, slots, lr, step):
                 theta[i] += -(g[i] * lr)
         else:
             mu = constants[MU]
-            m = slots[0]
+            m = slots[index[0]]
             nesterov = settings[NESTEROV]
             for i in range(n):
                 lr_g = g[i] * lr
@@ -131,8 +133,10 @@ def update(native, settings, constants, g, theta, slots, lr, step):
                 theta[i] += m[i] * mu - lr_g if nesterov else m[i]
     elif kind == RMSPROP:
         rho, one_minus_rho, eps, mu = constants[RHO], constants[ONE_MINUS_RHO], constants[EPS], constants[MU]
-        v, m, a = slots[0], slots[1], slots[2]
         centered, momentum = settings[CENTERED], settings[MOMENTUM]
+        v = slots[index[0]]
+        m = slots[index[1] if momentum else index[0]]
+        a = slots[index[2] if centered else index[0]]
         for i in range(n):
             gi = g[i]
             v[i] = rho * v[i] + one_minus_rho * (gi * gi)
@@ -149,7 +153,7 @@ def update(native, settings, constants, g, theta, slots, lr, step):
                 theta[i] += -increment
     else:
         eps = constants[EPS]
-        s = slots[0]
+        s = slots[index[0]]
         for i in range(n):
             gi = g[i]
             s[i] += gi * gi
@@ -158,21 +162,22 @@ def update(native, settings, constants, g, theta, slots, lr, step):
 
 @jit
 def flush_subnormals(array):
-    """Set entries with |x| < 1.2e-38 (float32's smallest normal) to 0 (NaN stays)."""
-    tiny = like(array, _TINY32)
+    """Set entries with |x| < 1.2e-38 (float32's smallest normal) to +0 (NaN stays). Every item is stored, chosen
+    without a branch, so the loop compiles to vector instructions."""
+    tiny, zero = like(array, _TINY32), like(array, 0)
     for i in range(array.shape[0]):
-        if abs(array[i]) < tiny:
-            array[i] = like(array, 0)
+        v = array[i]
+        array[i] = zero if abs(v) < tiny else v
 
 
 @jit
-def step(native, settings, constants, clip_setting, theta, total, slots, offsets, sizes, decays, lr, iterations,
-         scratch):
+def step(native, settings, constants, clip_setting, theta, total, slots, index, offsets, sizes, decays, lr,
+         iterations, scratch):
     """One ``Optimizer.apply`` on the flat arrays; returns the new step count (``iterations`` + 1)."""
     clip(settings[CLIP], clip_setting, total, offsets, sizes, scratch)
     if settings[DECAY]:
         decay(theta, offsets, sizes, decays, constants[WEIGHT_DECAY], lr)
-    update(native, settings, constants, total, theta, slots, lr, iterations + 1)
+    update(native, settings, constants, total, theta, slots, index, lr, iterations + 1)
     iterations += 1
     if settings[FLUSH] and iterations % FLUSH_EVERY == 0:
         flush_subnormals(theta)

@@ -2,18 +2,13 @@
 
 :func:`plan_for` turns a built, compiled :class:`~glassnet.Sequential` into an :class:`EpochPlan`: small integer
 and constant tables (:mod:`.epoch` documents their columns). A model using anything the engine does not compute
-exactly is refused with :class:`Unsupported` naming it, so the caller keeps the NumPy path for it.
-
-Computed: ``Dense`` layers (linear, relu, sigmoid, tanh, softmax), all weights trainable, no constraints and no
-activity regularizers; ``L2`` (incl. ``L2.from_lecture``), ``L1``, ``L1L2`` on any weight; binary, categorical
-and sparse categorical cross-entropy (from probabilities, from logits, or fused with a sigmoid/softmax output);
-``SGD`` (momentum, Nesterov), ``Adam``/``AdamW`` (amsgrad), ``RMSprop`` (momentum, centered), ``Adagrad``;
-``clipnorm``, ``global_clipnorm``, ``clipvalue``; decoupled weight decay with its exclusions; learning-rate
-schedules and callables (evaluated per step in Python).
+exactly is refused with :class:`Unsupported` naming it (:mod:`.support` lists what it computes), so the caller
+keeps the NumPy path for it.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass
@@ -21,28 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations
-from .. import losses as glassnet_losses
-from .. import optimizers as glassnet_optimizers
-from .. import regularizers as glassnet_regularizers
-from ..layers import Dense
-from . import dense, epoch, losses, optimizers, regularizers
+from . import dense, epoch, losses, optimizers, regularizers, support
+from .support import Unsupported
 
-_ACTIVATION_TYPES = {activations.Linear: dense.LINEAR, activations.ReLU: dense.RELU,
-                     activations.Sigmoid: dense.SIGMOID, activations.Tanh: dense.TANH,
-                     activations.Softmax: dense.SOFTMAX}
-_LOSS_TYPES = {glassnet_losses.BinaryCrossentropy: losses.BINARY,
-               glassnet_losses.CategoricalCrossentropy: losses.CATEGORICAL,
-               glassnet_losses.SparseCategoricalCrossentropy: losses.SPARSE}
-_OPTIMIZER_TYPES = {glassnet_optimizers.SGD: optimizers.SGD, glassnet_optimizers.Adam: optimizers.ADAM,
-                    glassnet_optimizers.AdamW: optimizers.ADAM, glassnet_optimizers.RMSprop: optimizers.RMSPROP,
-                    glassnet_optimizers.Adagrad: optimizers.ADAGRAD}
-_REGULARIZER_TYPES = {glassnet_regularizers.L2: regularizers.L2, glassnet_regularizers.LectureL2: regularizers.L2,
-                      glassnet_regularizers.L1: regularizers.L1L2, glassnet_regularizers.L1L2: regularizers.L1L2}
+__all__ = ["EpochPlan", "PenaltyEntry", "Unsupported", "learning_rates", "plan_for"]
 
-
-class Unsupported(ValueError):
-    """The model uses something the compiled engine does not compute; the NumPy path trains it as always."""
+_REGULARIZER_KIND = {"L2": regularizers.L2, "LectureL2": regularizers.L2, "L1": regularizers.L1L2,
+                     "L1L2": regularizers.L1L2}
+_OPTIMIZER_KIND = {"SGD": optimizers.SGD, "Adam": optimizers.ADAM, "AdamW": optimizers.ADAM,
+                   "RMSprop": optimizers.RMSPROP, "Adagrad": optimizers.ADAGRAD}
 
 
 @dataclass(frozen=True)
@@ -57,83 +39,78 @@ class PenaltyEntry:
 
 @dataclass(frozen=True)
 class EpochPlan:
-    """The tables :func:`glassnet.compiled.epoch.run` reads, for one model (see :mod:`.epoch` for columns)."""
+    """The tables :func:`glassnet.compiled.epoch.run` reads, for one model (see :mod:`.epoch` for columns).
+
+    ``first_layer`` counts the leading input transforms (:func:`.support.leading_inputs`), which the caller
+    applies to the data; the tables describe the Dense layers after them. ``slot_rows`` names the rows of the
+    optimizer's slot block (``optimizer.init_slots`` order, as its flat block holds them) and ``slot_index``
+    gives, for each row the algorithm reads (:data:`.optimizers.SLOT_ROWS`), its row in that block or −1.
+    """
 
     dtype: np.dtype
+    first_layer: int
     layer_table: np.ndarray        # (layers, LAYER_COLUMNS) int64
     weight_table: np.ndarray       # (weights, WEIGHT_COLUMNS) int64, θ order
     weight_constants: np.ndarray   # (weights, 3) dtype: l1, l2, 2·l2
     loss_settings: np.ndarray      # (4,) int64
+    loss_constants: np.ndarray     # (LOSS_CONSTANTS,) dtype
     optimizer_settings: np.ndarray  # (8,) int64
     optimizer_constants: np.ndarray  # (CONSTANTS,) dtype
     clip_setting: float
-    slot_rows: tuple[str, ...]     # the slot names held by rows 0, 1, … of the (3, P) slot block
+    slot_rows: tuple[str, ...]
+    slot_index: np.ndarray         # (3,) int64
     penalties: tuple[PenaltyEntry, ...]
     n_parameters: int
     n_outputs: int
 
+    @functools.cached_property
+    def penalty_columns(self) -> np.ndarray:
+        """The θ-order index of each penalty term's weight (the columns of the run's penalty values)."""
+        return np.array([entry.index for entry in self.penalties], np.int64)
 
-def _refuse(what: str) -> Unsupported:
-    return Unsupported(f"The compiled engine does not compute {what}; the NumPy path trains this model.")
 
-
-def _layers(model: Any) -> tuple[list[list[int]], list[Any]]:
-    """Per layer: [in, units, kernel index, bias index, activation]; and the trainable weights in θ order."""
+def _layers(model: Any, first: int) -> tuple[list[list[int]], list[Any], list[str]]:
+    """Per Dense layer: [in, units, kernel index, bias index, activation]; the trainable weights in θ order and
+    the name of the layer owning each."""
     rows: list[list[int]] = []
     weights: list[Any] = []
-    if not model.layers:
-        raise _refuse("an empty model")
-    for layer in model.layers:
-        if type(layer) is not Dense:
-            raise _refuse(f"layers of type {type(layer).__name__} (layer {layer.name!r}); only Dense")
-        if layer.activity_regularizer is not None:
-            raise _refuse(f"activity regularizers (layer {layer.name!r})")
-        code = _ACTIVATION_TYPES.get(type(layer.activation))
-        if code is None:
-            raise _refuse(f"the activation {layer.activation!r} (layer {layer.name!r})")
-        for weight in layer.weights:
-            if not weight.trainable or weight.constraint is not None:
-                raise _refuse(f"non-trainable or constrained weights ({weight.path})")
-        kernel = len(weights)
+    owners: list[str] = []
+    for layer in model.layers[first:]:
+        kernel, bias = len(weights), -1
         weights.append(layer.weights[0])
-        bias = -1
         if layer.use_bias:
             bias = len(weights)
             weights.append(layer.weights[1])
-        rows.append([layer.weights[0].shape[0], layer.units, kernel, bias, code])
-    return rows, weights
+        owners += [layer.name] * (len(weights) - kernel)
+        rows.append([layer.weights[0].shape[0], layer.units, kernel, bias, dense.ACTIVATIONS[layer.activation.name]])
+    return rows, weights, owners
 
 
-def _weights(weights: list[Any], model: Any, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, list]:
+def _weights(weights: list[Any], owners: list[str], optimizer: Any,
+             dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, list[PenaltyEntry]]:
     table = np.zeros((len(weights), epoch.WEIGHT_COLUMNS), np.int64)
     constants = np.zeros((len(weights), 3), dtype)
     entries, offset = [], 0
-    owners = {id(w): layer.name for layer in model.layers for w in layer.weights}
-    optimizer = model.optimizer
+    # The decay flags the optimizer resolved when it was built for these weights (its exclusions matched once).
+    decays = optimizer.decays if optimizer.is_built_for(weights) else [optimizer.uses_weight_decay(w) for w in weights]
     for index, weight in enumerate(weights):
         regularizer = weight.regularizer
         kind = regularizers.NONE
         if regularizer is not None:
-            found = _REGULARIZER_TYPES.get(type(regularizer))
-            if found is None:
-                raise _refuse(f"the regularizer {regularizer!r} on {weight.path}")
-            kind = found
-            l1 = float(getattr(regularizer, "l1", 0.0))
-            l2 = float(getattr(regularizer, "l2", 0.0))
+            kind = _REGULARIZER_KIND[type(regularizer).__name__]
+            l1, l2 = float(getattr(regularizer, "l1", 0.0)), float(getattr(regularizer, "l2", 0.0))
             constants[index] = (dtype.type(l1), dtype.type(l2), dtype.type(2 * l2))
-            entries.append(PenaltyEntry(owners[id(weight)], weight.name, regularizer, index))
+            entries.append(PenaltyEntry(owners[index], weight.name, regularizer, index))
             table[index, epoch.HAS_L1], table[index, epoch.HAS_L2] = bool(l1), bool(l2)
         table[index, epoch.OFFSET], table[index, epoch.SIZE] = offset, weight.value.size
         table[index, epoch.REGULARIZER] = kind
-        table[index, epoch.DECAYS] = bool(optimizer.uses_weight_decay(weight))
+        table[index, epoch.DECAYS] = bool(decays[index])
         offset += weight.value.size
     return table, constants, entries
 
 
-def _optimizer(optimizer: Any, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, float, tuple[str, ...]]:
-    kind = _OPTIMIZER_TYPES.get(type(optimizer))
-    if kind is None:
-        raise _refuse(f"the optimizer {type(optimizer).__name__}")
+def _optimizer(optimizer: Any, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, float]:
+    kind = _OPTIMIZER_KIND[type(optimizer).__name__]
     f = dtype.type
     settings = np.zeros(8, np.int64)
     constants = np.zeros(optimizers.CONSTANTS, dtype)
@@ -163,8 +140,21 @@ def _optimizer(optimizer: Any, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray,
     settings[optimizers.FLUSH] = dtype == np.float32
     settings[optimizers.DECAY] = bool(optimizer.weight_decay)
     constants[optimizers.WEIGHT_DECAY] = f(optimizer.weight_decay or 0.0)
-    rows = tuple(name for name in optimizers.SLOT_ROWS[kind] if name in optimizer.init_slots(np.zeros(1, dtype)))
-    return settings, constants, setting, rows
+    return settings, constants, setting
+
+
+def _loss(model: Any, n_outputs: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The loss's int64 settings and its constants in the dtype (Huber's δ and ½δ², formed in Python floats and
+    cast, as NumPy casts the Python scalars of ``d * e − 0.5 * d * d``)."""
+    loss = model.loss
+    constants = np.zeros(losses.LOSS_CONSTANTS, dtype)
+    delta = getattr(loss, "delta", None)
+    if delta is not None:
+        constants[losses.DELTA] = dtype.type(delta)
+        constants[losses.HALF_DELTA_SQUARED] = dtype.type(0.5 * delta * delta)
+    settings = np.array([losses.LOSSES[loss.name], bool(model.loss_from_logits), bool(loss.from_logits), n_outputs],
+                        np.int64)
+    return settings, constants
 
 
 def plan_for(model: Any) -> EpochPlan:
@@ -173,20 +163,23 @@ def plan_for(model: Any) -> EpochPlan:
         raise Unsupported("The compiled engine needs a built and compiled model (call compile() and build() or "
                           f"fit() first). Received: built={getattr(model, 'built', None)}, "
                           f"compiled={getattr(model, 'compiled', None)}")
+    found = support.refusal(model)
+    if found is not None:
+        raise support.refuse(found)
     dtype = np.dtype(model.dtype)
-    rows, weights = _layers(model)
-    table, constants, entries = _weights(weights, model, dtype)
-    loss = model.loss
-    kind = _LOSS_TYPES.get(type(loss))
-    if kind is None:
-        raise _refuse(f"the loss {loss!r}")
-    last = model.layers[-1].activation
-    fused = loss.link is not None and getattr(last, "link", None) == loss.link
+    first = support.leading_inputs(model)
+    rows, weights, owners = _layers(model, first)
+    optimizer = model.optimizer
+    table, constants, entries = _weights(weights, owners, optimizer, dtype)
     n_outputs = rows[-1][1]
-    settings, opt_constants, clip, slot_rows = _optimizer(model.optimizer, dtype)
-    return EpochPlan(dtype, np.array(rows, np.int64), table, constants,
-                     np.array([kind, fused, bool(loss.from_logits), n_outputs], np.int64), settings, opt_constants,
-                     clip, slot_rows, tuple(entries), int(table[:, epoch.SIZE].sum()), n_outputs)
+    loss_settings, loss_constants = _loss(model, n_outputs, dtype)
+    settings, opt_constants, clip = _optimizer(optimizer, dtype)
+    slot_rows = tuple(optimizer.init_slots(np.zeros(1, dtype)))
+    slot_index = np.array([slot_rows.index(name) if name in slot_rows else -1
+                           for name in optimizers.SLOT_ROWS[int(settings[optimizers.KIND])]], np.int64)
+    return EpochPlan(dtype, first, np.array(rows, np.int64), table, constants, loss_settings, loss_constants,
+                     settings, opt_constants, clip, slot_rows, slot_index, tuple(entries),
+                     int(table[:, epoch.SIZE].sum()), n_outputs)
 
 
 def learning_rates(optimizer: Any, iterations: int, steps: int) -> tuple[np.ndarray, int]:
@@ -200,7 +193,7 @@ def learning_rates(optimizer: Any, iterations: int, steps: int) -> tuple[np.ndar
     for s in range(steps):
         try:
             value = rate(iterations + s)
-        except ArithmeticError:
+        except Exception:  # noqa: BLE001 - the NumPy path raises it (or its ValueError) at this very step
             return rates[:s], s
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
                 math.isfinite(float(value)) and float(value) > 0):

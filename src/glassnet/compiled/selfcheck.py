@@ -49,6 +49,7 @@ def compare_with_fit(make_model: Callable[[], Any], x: np.ndarray, y: np.ndarray
     from .state import EpochState, run_epoch
 
     reference, model = make_model(), make_model()
+    reference.jit_compile = False  # the NumPy path, whatever the maker chose (and no self-check inside one)
     history = reference.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, seed=seed, shuffle=shuffle,
                             sample_weight=sample_weight)
     model.build((None, x.shape[1]))
@@ -56,6 +57,8 @@ def compare_with_fit(make_model: Callable[[], Any], x: np.ndarray, y: np.ndarray
     state = EpochState.from_model(model, plan)
     dtype = plan.dtype
     x = np.asarray(x, dtype)
+    for layer in model.layers[:plan.first_layer]:  # leading input transforms, applied once by their own code
+        x = layer.forward(x, training=False)
     targets = model.loss.prepare_targets(np.asarray(y, dtype), plan.n_outputs, dtype)
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype)
     names = plan_for(reference).penalties  # History's keys carry the reference's layer names
@@ -101,9 +104,11 @@ def compare_with_fit(make_model: Callable[[], Any], x: np.ndarray, y: np.ndarray
 
 
 def _tiny_problems() -> list[tuple[str, Callable[[], Any], np.ndarray, np.ndarray, int]]:
-    """Two small models covering gemm, gemv, dot and the plain loop (a 1-row last batch), exp, tanh, log,
-    logaddexp, pairwise sums, Adam with L1/L2/L1L2, and SGD with Nesterov momentum and clipping in float64."""
-    from .. import L1, L1L2, L2, SGD, Adam, Dense, Sequential
+    """Three small models covering gemm, gemv, dot and the plain loop (a 1-row last batch), exp, tanh, log,
+    logaddexp, pairwise sums, Adam with L1/L2/L1L2, SGD with Nesterov momentum and clipping in float64, and
+    Huber with centered RMSprop."""
+    from .. import L1, L1L2, L2, SGD, Adam, Dense, RMSprop, Sequential
+    from ..losses import Huber
 
     def binary() -> Any:
         model = Sequential([Dense(4, "relu", kernel_regularizer=L2(0.01)),
@@ -118,10 +123,16 @@ def _tiny_problems() -> list[tuple[str, Callable[[], Any], np.ndarray, np.ndarra
         model.compile(SGD(0.1, momentum=0.9, nesterov=True, clipnorm=1.0), "sparse_categorical_crossentropy")
         return model
 
+    def regression() -> Any:
+        model = Sequential([Dense(3, "relu", bias_regularizer=L2(0.01)), Dense(2)], seed=3, dtype="float32")
+        model.compile(RMSprop(0.01, momentum=0.5, centered=True, clipvalue=0.5), Huber(0.5))
+        return model
+
     rng = np.random.default_rng(0)
     x = rng.normal(size=(13, 5))
     return [("float32 binary", binary, x.astype(np.float32), (x[:, 0] > 0).astype(np.float32), 4),
-            ("float64 sparse", sparse, x[:11], rng.integers(0, 3, 11), 3)]
+            ("float64 sparse", sparse, x[:11], rng.integers(0, 3, 11), 3),
+            ("float32 huber", regression, x[:9].astype(np.float32), x[:9, :2].astype(np.float32), 4)]
 
 
 @functools.cache

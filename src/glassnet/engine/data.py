@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 CheckedArrays = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 
 
-def batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterator[np.ndarray | slice]:
-    """Row selections of ``batch_size`` rows (the last one partial), in ``order`` or, without one, in order."""
-    for start in range(0, n, batch_size):
+def batches(n: int, batch_size: int, order: np.ndarray | None, first: int = 0) -> Iterator[np.ndarray | slice]:
+    """Row selections of ``batch_size`` rows (the last one partial), in ``order`` or, without one, in order;
+    from batch ``first`` on (the batches before it were trained elsewhere, e.g. by the compiled engine)."""
+    for start in range(first * batch_size, n, batch_size):
         stop = min(start + batch_size, n)
         yield order[start:stop] if order is not None else slice(start, stop)
 
@@ -85,7 +86,13 @@ def check_xy(model: Sequential, x: Any, y: Any, sample_weight: Any = None, names
 def evaluate_arrays(model: Sequential, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
                     batch_size: int) -> dict[str, float]:
     """Loss parts (as :class:`~glassnet.engine.logs.LossTotals` reports them) and metrics over checked ``x``, ``y``
-    in batches, inference mode (dropout off): no weight changes."""
+    in batches, inference mode (dropout off): no weight changes. Through the compiled forward pass (the same bits)
+    when a fit loaded the compiled engine in this process and it computes the model."""
+    from .compiled_epochs import evaluate_loaded  # here: compiled_epochs imports this module
+
+    compiled = evaluate_loaded(model, x, y, sample_weight, batch_size)
+    if compiled is not None:
+        return compiled
     metrics = model.make_metrics(model.output_width(x.shape[1]))
     totals = LossTotals()
     releaser = mapped_io.PageReleaser(x)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,8 @@ import numpy as np
 from .. import callbacks as callbacks_module
 from .._validation import check_positive_int, check_seed, check_unit_interval, describe
 from ..errors import NonFiniteError
-from . import fit_options, guard, label_warnings, mapped_io
+from . import engines, fit_options, guard, label_warnings, mapped_io
+from .compiled_epochs import CompiledEpochs
 from .data import CheckedArrays, batches, check_x, check_xy, evaluate_arrays, permutation
 from .logs import LossTotals, kernel_norms
 from .step import train_step
@@ -123,6 +125,7 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     label_warnings.check_labels(model.compiled_loss, y, n_outputs)
     # Metrics are checked against the targets now: a metric that cannot be computed must fail before any update.
     metrics = model.make_metrics(n_outputs, y)
+    engine = engines.choose(model, x, callback_list, metrics)  # jit_compile=True refuses here, before any change
 
     # Everything is valid: from here on the model may change.
     if model.compile_regularization.lam is not None:  # the lecture's λ: m is the number of training rows
@@ -148,11 +151,15 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
     optimizer = model.compiled_optimizer
     optimizer.ensure_built(state)  # its slots exist before the first step: backed up too
     backup = guard.StepBackup(state, optimizer)
+    model.engine = engine
+    if verbose:
+        engines.announce(engine, sys.stdout)
     # NaN/inf are reported precisely by NonFiniteError; NumPy's own overflow warnings would only pre-empt it.
     # A memory-mapped x: bounded resident memory, always the mapped data (glassnet.engine.mapped_io).
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), mapped_io.RowGatherer(x) as gather:
+        compiled = CompiledEpochs(model, (x, y, sample_weight), val, batch_size, hooks) if engine.compiled else None
         logs = _epochs(model, hooks, metrics, backup, (x, y, sample_weight), val, rng, epochs, batch_size,
-                       shuffle, on_nonfinite, gather, (validation_freq, validation_batch_size))
+                       shuffle, on_nonfinite, gather, (validation_freq, validation_batch_size), compiled)
     hooks.on_train_end(logs)
     return history
 
@@ -160,9 +167,12 @@ def fit(model: Sequential, x: Any = None, y: Any = None, batch_size: int = 32, e
 def _epochs(model: Sequential, hooks: Any, metrics: list, backup: guard.StepBackup,
             train: CheckedArrays, val: CheckedArrays | None, rng: np.random.Generator,
             epochs: int, batch_size: int, shuffle: bool, on_nonfinite: str,
-            gather: mapped_io.RowGatherer, validation: tuple[Any, int | None] = (1, None)) -> dict[str, float]:
+            gather: mapped_io.RowGatherer, validation: tuple[Any, int | None] = (1, None),
+            compiled: CompiledEpochs | None = None) -> dict[str, float]:
     """The epoch loop of :func:`fit`; returns the last epoch's logs. ``validation`` is (validation_freq,
-    validation_batch_size or None for ``batch_size``).
+    validation_batch_size or None for ``batch_size``). With ``compiled``, the compiled engine
+    trains each epoch's batches (:mod:`glassnet.engine.compiled_epochs`): whole epochs at once, or the steps the
+    loop below runs, which it leaves to the NumPy step when it refuses one.
 
     A step is all or nothing: whatever stops it — NaN/inf found by the checks, a refused learning rate, Ctrl-C,
     an error in a layer — puts back the weights, the optimizer's slots and its step count from before it.
@@ -178,14 +188,16 @@ def _epochs(model: Sequential, hooks: Any, metrics: list, backup: guard.StepBack
             metric.reset()
         totals = LossTotals()
         order = permutation(rng, n) if shuffle else None
-        for step, rows in enumerate(batches(n, batch_size, order)):
+        done = compiled.train(epoch, order, totals, metrics) if compiled is not None else 0
+        for step, rows in enumerate(batches(n, batch_size, order, done), done):
             if batch_hooks:
                 hooks.on_train_batch_begin(step, {})
             xb, yb = gather.take(rows), y[rows]
             wb = None if sample_weight is None else sample_weight[rows]
             backup.save()  # an interrupt in here leaves the model as it was: the step has not started
             try:
-                parts, output = train_step(model, xb, yb, wb, rng, check_finite=checking)
+                stepped = compiled.step(xb, yb, wb) if compiled is not None else None  # None: the NumPy step
+                parts, output = stepped or train_step(model, xb, yb, wb, rng, check_finite=checking)
                 if checking:
                     backup.check_updated()
             except NonFiniteError as error:
@@ -211,7 +223,9 @@ def _epochs(model: Sequential, hooks: Any, metrics: list, backup: guard.StepBack
             break
         logs = {**totals.logs(), **{m.name: m.result() for m in metrics}, **kernel_norms(model.weights)}
         if val is not None and fit_options.should_validate(epoch, validation[0]):
-            val_logs = evaluate_arrays(model, *val, validation[1] or batch_size)
+            val_batch = validation[1] or batch_size
+            val_logs = compiled.validate(evaluate_arrays, val_batch) if compiled is not None else \
+                evaluate_arrays(model, *val, val_batch)
             logs.update({f"val_{key}": value for key, value in val_logs.items()})
         hooks.on_epoch_end(epoch, logs)
         if model.stop_training:

@@ -22,9 +22,10 @@ from ..layers.base import Layer, Weight, unique_name
 from ..layers.core import Input
 from ..layers.flatten import flat_input
 from ..regularizers.placement import CompileRegularization, install
-from . import loops, step
+from . import engines, loops, step
 from .backward import backward as backward_pass
 from .backward import last_logits
+from .engines import EngineChoice
 from .logs import LossParts, PenaltyTerm
 from .state import TrainState
 from .summary import summary_text
@@ -68,6 +69,9 @@ class Sequential:
         # Called as observe(state, optimizer) in every training step, after backward, before the update
         # (glassnet.engine.step): the layer study adds up the penalty part of each update this way.
         self.step_observers: list[Callable[[TrainState, Any], None]] = []
+        # compile(jit_compile=...): 'auto', True or False; and which engine trained the last fit, and why.
+        self.jit_compile: str | bool = "auto"
+        self.engine: EngineChoice | None = None
         self._state: TrainState | None = None  # the training step's numbers, made by build()
         self._trainable: list[Weight] | None = None  # cached model.trainable_weights
         self._from_logits: tuple[Any, bool] | None = None  # cached loss_from_logits, keyed by what decides it
@@ -297,7 +301,7 @@ class Sequential:
     # --- compile, forward, the training step -------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Sequence[Any] | None = None, *,
                 regularizer: Any = None, regularize_bias: bool = False, lam: float | None = None,
-                n_samples: int | None = None) -> None:
+                n_samples: int | None = None, jit_compile: Any = "auto") -> None:
         """Choose the optimizer (name or object, Keras defaults), the loss and the metrics — and, optionally, one
         regularizer for the whole model (see :mod:`glassnet.regularizers.placement`).
 
@@ -305,7 +309,13 @@ class Sequential:
         its own (biases too with ``regularize_bias=True``); a layer's own regularizer wins. ``lam`` gives an L2
         strength as the lecture's λ in J = (1/m)·ΣL + (λ/2m)·Σw²; m is ``n_samples`` or, if not given, the number
         of rows ``fit`` trains on.
+
+        ``jit_compile`` (Keras's name) picks the training engine (:mod:`glassnet.engine.engines`): ``'auto'`` the
+        compiled epoch (``glassnet[fast]``) when it can train the fit, else the NumPy path; ``True`` the compiled
+        epoch or, at ``fit``, an error naming what it does not support; ``False`` the NumPy path. Both give the
+        same bits; ``model.engine`` says which trained the last fit, and why.
         """
+        jit_compile = engines.check_jit_compile(jit_compile)
         optimizer_obj = optimizers_module.get(optimizer)
         plan = CompileRegularization.from_arguments(regularizer, regularize_bias, lam, n_samples)
         if loss is None:
@@ -320,6 +330,7 @@ class Sequential:
         for spec in metrics or []:  # resolve and check now, so a bad metric fails here, not in fit
             metrics_module.get(spec, loss_obj, width).check(loss_obj, width)
         self.optimizer, self.loss, self._metric_specs = optimizer_obj, loss_obj, list(metrics or [])
+        self.jit_compile = jit_compile
         self.set_compile_regularization(plan)
 
     def set_compile_regularization(self, plan: CompileRegularization) -> None:

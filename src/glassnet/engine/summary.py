@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..regularizers.placement import describe as describe_regularization
+from .engines import predicted
 
 if TYPE_CHECKING:
     from .model import Sequential
@@ -48,4 +49,5 @@ def summary_text(model: Sequential) -> str:
     compile_line = compile_regularizer_line(model)
     if compile_line is not None:
         text.append(compile_line)
+    text.append(f"Training engine: {predicted(model)}")
     return "\n".join(text)

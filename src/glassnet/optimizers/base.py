@@ -358,6 +358,19 @@ class Optimizer(Configurable):
         each weight's slot arrays. The same list until the optimizer is built again for other weights."""
         return self._state_arrays
 
+    @property
+    def decays(self) -> list[bool]:
+        """Whether decoupled decay applies to each of :attr:`stepped_weights`, as resolved when the optimizer was
+        built for them (exclusions matched then, once per weight)."""
+        return list(self._decays)
+
+    @property
+    def slot_names(self) -> list[str]:
+        """When stepping flat, the slot name of each row of the one block :meth:`state_arrays` holds, in row order
+        (e.g. ``['m', 'v']`` for Adam); ``[]`` when stepping weight by weight. The compiled engine reads the block
+        through these rows."""
+        return list(self._flat_slots)
+
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments (``learning_rate`` as given: a number, a schedule or a callable)."""
         return {"learning_rate": self._learning_rate, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
