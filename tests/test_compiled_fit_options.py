@@ -100,3 +100,13 @@ def test_what_the_engine_does_not_compute_is_refused_by_true_and_left_to_numpy_b
     numpy_path.fit(x, y, epochs=2, batch_size=8, seed=4, verbose=0)
     assert auto.engine.engine == "numpy" and named in auto.engine.reason
     assert [w.tobytes() for w in auto.get_weights()] == [w.tobytes() for w in numpy_path.get_weights()]
+
+
+def test_sums_of_more_than_128_items_inside_the_compiled_epoch():
+    """NumPy sums more than 128 items as a tree (:mod:`glassnet.compiled.reductions`), which the compiled epoch
+    walks with a stack in its own frame: batches of 160 rows (the data loss, one output's bias gradient) and a
+    global norm over 30·20 + 20 + 20 + 1 = 661 weights (clipping), with a partial last batch of 90."""
+    x, y = data(410, 30)
+    build = make(lambda: [Dense(20, "relu", kernel_regularizer=L2(0.01), name="h1"), Dense(1, "sigmoid", name="out")],
+                 lambda: glassnet.Adam(0.05, global_clipnorm=0.1), "binary_crossentropy", metrics=["accuracy"])
+    assert_twins(build, x, y, batch_size=160, epochs=3)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dense, losses, optimizers, regression, regularizers
-from .calls import jit, like
+from .calls import jit, jit_without_refcounts, like
 
 # Columns of the per-layer int64 table.
 N_IN, UNITS, KERNEL, BIAS, ACTIVATION = range(5)
@@ -84,12 +84,9 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
     update makes θ or a slot non-finite (the update undone). Returns (batches done, the optimizer's step count,
     status).
     """
-    n_rows = order.shape[0]
     n_layers = layer_table.shape[0]
     n_weights = weight_table.shape[0]
     k_out = loss_settings[OUTPUTS]
-    kind, fused, from_logits = loss_settings[LOSS_KIND], loss_settings[FUSED], loss_settings[FROM_LOGITS]
-    use_weights = sample_weight.shape[0] > 0
     widest, largest = x.shape[1], 1
     for layer in range(n_layers):
         widest = max(widest, layer_table[layer, UNITS])
@@ -118,6 +115,35 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
     backup_theta = np.empty(theta.shape[0] if undo else 0, theta.dtype)
     flat_slots = slots.reshape(slots.size)  # the optimizer's block is C-contiguous: one run of memory
     backup_slots = np.empty(flat_slots.shape[0] if undo else 0, theta.dtype)
+    return _batches(native, x, y, labels, sample_weight, order, batch_size, first_batch, stop_batch,
+                    theta, data, penalty, total, slots, slot_index, layer_table, weight_table, weight_constants,
+                    loss_settings, loss_constants, optimizer_settings, optimizer_constants, clip_setting,
+                    learning_rates, iterations, guard, stage, losses_out, penalties_out, outputs_out,
+                    (zs, acts, grads, dzs), (xb, yb, lb, wb, sample), (t1, t2, t3, t4), (r1, r2, r3, r4), zero,
+                    (offsets, sizes, decays), (backup_theta, flat_slots, backup_slots))
+
+
+@jit_without_refcounts
+def _batches(native, x, y, labels, sample_weight, order, batch_size, first_batch, stop_batch,
+             theta, data, penalty, total, slots, slot_index, layer_table, weight_table, weight_constants,
+             loss_settings, loss_constants, optimizer_settings, optimizer_constants, clip_setting,
+             learning_rates, iterations, guard, stage, losses_out, penalties_out, outputs_out,
+             layers, batch_buffers, scratch, rows, zero, weights, backups):
+    """:func:`run`'s batches in the buffers it allocated: compiled without reference counting, so every view
+    below is free (see :func:`glassnet.compiled.calls.jit_without_refcounts`)."""
+    zs, acts, grads, dzs = layers
+    xb, yb, lb, wb, sample = batch_buffers
+    t1, t2, t3, t4 = scratch
+    r1, r2, r3, r4 = rows
+    offsets, sizes, decays = weights
+    backup_theta, flat_slots, backup_slots = backups
+    n_rows = order.shape[0]
+    n_layers = layer_table.shape[0]
+    n_weights = weight_table.shape[0]
+    k_out = loss_settings[OUTPUTS]
+    kind, fused, from_logits = loss_settings[LOSS_KIND], loss_settings[FUSED], loss_settings[FROM_LOGITS]
+    use_weights = sample_weight.shape[0] > 0
+    undo = guard == UNDO
     n_features = x.shape[1]
     done = 0
     for batch in range(first_batch, stop_batch):

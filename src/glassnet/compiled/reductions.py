@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+import numba
 
-from .calls import jit, like
+from .calls import STACK_ITEMS, jit, like, stack_items
 
 
 @jit
@@ -63,15 +63,19 @@ def pairwise(a, start, n):
     """
     if n <= 128:
         return _block(a, start, n)
-    starts, sizes = np.empty(64, np.int64), np.empty(64, np.int64)
-    lefts, has_left = np.empty(64, a.dtype), np.zeros(64, np.bool_)
-    starts[0], sizes[0], depth = start, n, 1
+    # The stack lives in this call's frame, uninitialized (no allocation: see calls.jit_without_refcounts); it is
+    # 64 deep, and the tree of n < 2**63 items, halved at each level down to 128, at most 57.
+    starts = numba.carray(stack_items(start), STACK_ITEMS)
+    sizes = numba.carray(stack_items(start), STACK_ITEMS)
+    lefts = numba.carray(stack_items(a), STACK_ITEMS)
+    has_left = numba.carray(stack_items(start), STACK_ITEMS)
+    starts[0], sizes[0], has_left[0], depth = start, n, 0, 1
     while True:
         top = depth - 1
         if sizes[top] > 128:  # a fresh node: walk into its left half first
             half = sizes[top] // 2
             half -= half % 8
-            starts[depth], sizes[depth], has_left[depth] = starts[top], half, False
+            starts[depth], sizes[depth], has_left[depth] = starts[top], half, 0
             depth += 1
             continue
         value = _block(a, starts[top], sizes[top])
@@ -79,10 +83,10 @@ def pairwise(a, start, n):
         while depth > 0:  # hand the value to its parent
             parent = depth - 1
             if not has_left[parent]:
-                lefts[parent], has_left[parent] = value, True
+                lefts[parent], has_left[parent] = value, 1
                 half = sizes[parent] // 2
                 half -= half % 8
-                starts[depth], sizes[depth], has_left[depth] = starts[parent] + half, sizes[parent] - half, False
+                starts[depth], sizes[depth], has_left[depth] = starts[parent] + half, sizes[parent] - half, 0
                 depth += 1
                 break
             value = lefts[parent] + value
