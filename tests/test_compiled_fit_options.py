@@ -110,3 +110,33 @@ def test_sums_of_more_than_128_items_inside_the_compiled_epoch():
     build = make(lambda: [Dense(20, "relu", kernel_regularizer=L2(0.01), name="h1"), Dense(1, "sigmoid", name="out")],
                  lambda: glassnet.Adam(0.05, global_clipnorm=0.1), "binary_crossentropy", metrics=["accuracy"])
     assert_twins(build, x, y, batch_size=160, epochs=3)
+
+
+COLD_PROCESS = """
+import numpy as np, glassnet
+from glassnet import L2, Dense, Sequential
+rng = np.random.default_rng(0)
+x = rng.normal(size=(410, 30)).astype("float32")
+y = (x[:, 0] > 0).astype("float32")
+weights = []
+for jit in (True, False):
+    model = Sequential([Dense(20, "relu", kernel_regularizer=L2(0.01)), Dense(1, "sigmoid")], seed=3)
+    model.compile(glassnet.Adam(0.05, global_clipnorm=0.1), "binary_crossentropy", jit_compile=jit)
+    model.fit(x, y, batch_size=160, epochs=2, seed=1, verbose=0)
+    weights.append(b"".join(w.tobytes() for w in model.get_weights()))
+    print(model.engine.engine)
+print(weights[0] == weights[1])
+"""
+
+
+def test_the_engine_compiles_in_a_process_with_an_empty_cache(tmp_path):
+    """Every compiled function is typed and compiled from nothing — as on a fresh install — when the first call
+    comes from the epoch compiled without reference counting (a warm cache from other tests could hide a
+    function that only compiles with it)."""
+    import os
+    import subprocess
+
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", COLD_PROCESS], capture_output=True, text=True, env=environment,
+                          timeout=600, check=False)
+    assert done.stdout.split() == ["compiled", "numpy", "True"], done.stderr[-3000:]

@@ -21,6 +21,7 @@ from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
+from numba.np.arrayobj import populate_array
 from numba.np.numpy_support import as_dtype
 
 _I32, _I64 = ir.IntType(32), ir.IntType(64)
@@ -124,22 +125,30 @@ def call_pow(typingctx, address, base, exponent):
     return signature, codegen
 
 
-#: Items of a :func:`stack_items` buffer: enough for a walk down a tree 64 levels deep.
+#: Items of a :func:`stack_items` array: enough for a walk down a tree 64 levels deep.
 STACK_ITEMS = 64
 
 
 @intrinsic
 def stack_items(typingctx, like):
-    """A pointer to ``STACK_ITEMS`` uninitialized items of ``like``'s type (a float or an integer) on the calling
-    function's stack frame, for ``numba.carray(pointer, STACK_ITEMS)``: scratch that needs no allocation, valid
-    until that function returns (code compiled without reference counting cannot allocate arrays)."""
+    """A 1-D array of ``STACK_ITEMS`` uninitialized items of ``like``'s type (an array's dtype, a float, or int64
+    for an integer) in the calling function's stack frame, valid until it returns: scratch without allocation,
+    for code compiled without reference counting (:func:`jit_without_refcounts`), which can neither allocate
+    arrays nor call ``numba.carray`` (an overload returning an array)."""
     item = like.dtype if isinstance(like, types.Array) else like
     if isinstance(item, types.Integer):  # an int argument (perhaps a literal such as 0): int64 items
         item = types.int64
-    signature = types.CPointer(item)(like)
+    array_type = types.Array(item, 1, "C")
+    signature = array_type(like)
 
     def codegen(context, builder, sig, args):
-        return cgutils.alloca_once(builder, context.get_value_type(item), size=STACK_ITEMS)
+        pointer = cgutils.alloca_once(builder, context.get_data_type(item), size=STACK_ITEMS)
+        array = context.make_array(array_type)(context, builder)
+        itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(item)))
+        populate_array(array, data=pointer, shape=cgutils.pack_array(builder, [
+            context.get_constant(types.intp, STACK_ITEMS)]), strides=cgutils.pack_array(builder, [itemsize]),
+            itemsize=itemsize, meminfo=None)
+        return array._getvalue()
 
     return signature, codegen
 

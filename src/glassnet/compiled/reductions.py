@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import math
 
-import numba
-
-from .calls import STACK_ITEMS, jit, like, stack_items
+from .calls import jit, like, stack_items
 
 
 @jit
@@ -65,10 +63,10 @@ def pairwise(a, start, n):
         return _block(a, start, n)
     # The stack lives in this call's frame, uninitialized (no allocation: see calls.jit_without_refcounts); it is
     # 64 deep, and the tree of n < 2**63 items, halved at each level down to 128, at most 57.
-    starts = numba.carray(stack_items(start), STACK_ITEMS)
-    sizes = numba.carray(stack_items(start), STACK_ITEMS)
-    lefts = numba.carray(stack_items(a), STACK_ITEMS)
-    has_left = numba.carray(stack_items(start), STACK_ITEMS)
+    starts = stack_items(start)
+    sizes = stack_items(start)
+    lefts = stack_items(a)
+    has_left = stack_items(start)
     starts[0], sizes[0], has_left[0], depth = start, n, 0, 1
     while True:
         top = depth - 1
