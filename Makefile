@@ -34,7 +34,14 @@ $(VENV)/.demo-installed: requirements/demo.txt pyproject.toml | $(VENV)/bin/pyth
 	$(PIP) install $(PIPFLAGS) --no-deps -e .
 	touch $@
 
-test: $(VENV)/.test-installed
+# numba caches each compiled function's machine code keyed by its own file's time stamp, so a change in a module it
+# calls (an inlined helper) is not seen: any change in glassnet/compiled/ drops that package's whole cache.
+NUMBA_SOURCES := $(wildcard src/glassnet/compiled/*.py)
+$(VENV)/.numba-cache-fresh: $(NUMBA_SOURCES) | $(VENV)/bin/python
+	rm -f src/glassnet/compiled/__pycache__/*.nbi src/glassnet/compiled/__pycache__/*.nbc
+	touch $@
+
+test: $(VENV)/.test-installed $(VENV)/.numba-cache-fresh
 	$(PY) -m pytest src tests
 
 # The fast inner loop: every test that needs only the core set (NumPy, pytest, hypothesis), in a venv of that set.
@@ -61,7 +68,7 @@ $(VENV)/.bench-installed: requirements/bench.in requirements/test.txt $(VENV)/.t
 	$(PIP) install $(PIPFLAGS) -r requirements/bench.in
 	touch $@
 
-bench: $(VENV)/.bench-installed
+bench: $(VENV)/.bench-installed $(VENV)/.numba-cache-fresh
 	cd benchmarks && ../$(PY) bench_peers.py --repeats 5 --threads 1 --docs --json ../benchmarks/latest.json
 	$(PY) benchmarks/bench_sweep.py --repeats 3 --docs
 	$(PY) benchmarks/bench_history_split.py --docs
