@@ -153,6 +153,52 @@ def stack_items(typingctx, like):
     return signature, codegen
 
 
+@intrinsic
+def matrix(typingctx, flat, rows, columns):
+    """``flat.reshape((rows, columns))`` for a C-contiguous 1-D ``flat`` of at least rows·columns items (the caller
+    sizes its buffers so): the same view, built directly — numba's reshape calls a C helper that looks for a way
+    to reshape any layout, ~35 times a step of the lecture's network. Like ``numba.carray``'s, the view holds no
+    reference to ``flat``'s memory: it is used only while ``flat``'s owner is alive."""
+    if not (isinstance(flat, types.Array) and flat.ndim == 1 and flat.layout == "C"):
+        return None
+    array_type = types.Array(flat.dtype, 2, "C")
+    signature = array_type(flat, rows, columns)
+
+    def codegen(context, builder, sig, args):
+        source = context.make_array(sig.args[0])(context, builder, args[0])
+        n_rows = context.cast(builder, args[1], sig.args[1], types.intp)
+        n_columns = context.cast(builder, args[2], sig.args[2], types.intp)
+        itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(flat.dtype)))
+        view = context.make_array(array_type)(context, builder)
+        populate_array(view, data=source.data, shape=cgutils.pack_array(builder, [n_rows, n_columns]),
+                       strides=cgutils.pack_array(builder, [builder.mul(n_columns, itemsize), itemsize]),
+                       itemsize=itemsize, meminfo=None)
+        return view._getvalue()
+
+    return signature, codegen
+
+
+@intrinsic
+def flat(typingctx, array):
+    """``array.reshape(array.size)`` for a C-contiguous 2-D ``array``, built directly (see :func:`matrix`)."""
+    if not (isinstance(array, types.Array) and array.ndim == 2 and array.layout == "C"):
+        return None
+    vector_type = types.Array(array.dtype, 1, "C")
+    signature = vector_type(array)
+
+    def codegen(context, builder, sig, args):
+        source = context.make_array(sig.args[0])(context, builder, args[0])
+        rows, columns = cgutils.unpack_tuple(builder, source.shape, 2)
+        itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(array.dtype)))
+        view = context.make_array(vector_type)(context, builder)
+        populate_array(view, data=source.data, shape=cgutils.pack_array(builder, [builder.mul(rows, columns)]),
+                       strides=cgutils.pack_array(builder, [itemsize]), itemsize=itemsize,
+                       meminfo=None)
+        return view._getvalue()
+
+    return signature, codegen
+
+
 def like(array, value):  # pragma: no cover - replaced by the overload in compiled code
     """``value`` converted to ``array``'s dtype (or to the type of ``array``, a float), inside compiled code
     (NumPy's ``array.dtype.type(value)``)."""

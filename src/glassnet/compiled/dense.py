@@ -20,7 +20,7 @@ import math
 
 from . import reductions, ufuncs
 from .blas import matmul
-from .calls import jit, like
+from .calls import flat, jit, like, matrix
 
 LINEAR, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
 #: glassnet activation names the engine computes, and their codes.
@@ -31,7 +31,7 @@ ACTIVATIONS = {"linear": LINEAR, "relu": RELU, "sigmoid": SIGMOID, "tanh": TANH,
 def sigmoid(native, z, a, t1, t2):
     """``a = glassnet.activations.sigmoid(z)``; t1, t2: 1-D scratch of ≥ z.size items."""
     n = z.size
-    zf, af = z.reshape(n), a.reshape(n)
+    zf, af = flat(z), flat(a)
     for i in range(n):
         t1[i] = -abs(zf[i])
     ufuncs.exp(native, t1, t2, n)
@@ -50,7 +50,7 @@ def softmax(native, z, a, t1, rows):
         top = reductions.row_max(z, i)
         for j in range(k):
             t1[i * k + j] = z[i, j] - top
-    af = a.reshape(n)
+    af = flat(a)
     ufuncs.exp(native, t1, af, n)
     reductions.row_sums(a, rows)
     for i in range(b):
@@ -63,7 +63,7 @@ def activate(native, activation, z, a, t1, t2, rows):
     """``a = act(z)`` for an activation code (LINEAR leaves ``a`` alone: the caller uses z itself)."""
     n = z.size
     if activation == RELU:
-        zf, af = z.reshape(n), a.reshape(n)
+        zf, af = flat(z), flat(a)
         zero = like(z, 0)
         for i in range(n):
             v = zf[i]
@@ -71,7 +71,7 @@ def activate(native, activation, z, a, t1, t2, rows):
     elif activation == SIGMOID:
         sigmoid(native, z, a, t1, t2)
     elif activation == TANH:
-        ufuncs.tanh(native, z.reshape(n), a.reshape(n), n)
+        ufuncs.tanh(native, flat(z), flat(a), n)
     elif activation == SOFTMAX:
         softmax(native, z, a, t1, rows)
 
@@ -95,7 +95,7 @@ def activation_backward(activation, z, a, g, dz, t1, rows):
             for j in range(k):
                 dz[i, j] = g[i, j] * (one - a[i, j] * a[i, j])
     elif activation == SOFTMAX:
-        products = t1[:b * k].reshape((b, k))
+        products = matrix(t1[:b * k], b, k)
         for i in range(b):
             for j in range(k):
                 products[i, j] = g[i, j] * a[i, j]

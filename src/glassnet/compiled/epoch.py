@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dense, losses, optimizers, regression, regularizers
-from .calls import jit, jit_without_refcounts, like
+from .calls import jit, jit_without_refcounts, like, matrix
 
 # Columns of the per-layer int64 table.
 N_IN, UNITS, KERNEL, BIAS, ACTIVATION = range(5)
@@ -167,7 +167,7 @@ def _batches(native, x, y, labels, sample_weight, order, batch_size, first_batch
         start = batch * batch_size
         b = min(batch_size, n_rows - start)
         # 1. the batch's rows
-        h = xb[:b * n_features].reshape((b, n_features))
+        h = matrix(xb[:b * n_features], b, n_features)
         for i in range(b):
             row = order[start + i]
             for j in range(n_features):
@@ -185,19 +185,19 @@ def _batches(native, x, y, labels, sample_weight, order, batch_size, first_batch
             n_in = layer_table[layer, N_IN]
             kw, bw = layer_table[layer, KERNEL], layer_table[layer, BIAS]
             ko = weight_table[kw, OFFSET]
-            kernel = theta[ko:ko + n_in * units].reshape((n_in, units))
+            kernel = matrix(theta[ko:ko + n_in * units], n_in, units)
             bo = weight_table[bw, OFFSET] if bw >= 0 else 0
             bias = theta[bo:bo + units]
-            z = zs[layer, :b * units].reshape((b, units))
-            a = (zs if activation == dense.LINEAR else acts)[layer, :b * units].reshape((b, units))
+            z = matrix(zs[layer, :b * units], b, units)
+            a = matrix((zs if activation == dense.LINEAR else acts)[layer, :b * units], b, units)
             dense.forward(native, h, kernel, bias, bw >= 0, activation, z, a, t1, t2, r1)
             h = a
         output = h
-        last_z = zs[n_layers - 1, :b * k_out].reshape((b, k_out))
+        last_z = matrix(zs[n_layers - 1, :b * k_out], b, k_out)
         # 3. the loss parts
         logits = fused or from_logits
         scores = last_z if fused else output
-        yv = yb[:b * k_out].reshape((b, k_out))
+        yv = matrix(yb[:b * k_out], b, k_out)
         if kind >= regression.MSE:
             regression.sample_losses(kind, output, yv, loss_constants, sample, t1)
         else:
@@ -224,7 +224,7 @@ def _batches(native, x, y, labels, sample_weight, order, batch_size, first_batch
             continue
         # 4. backward: the data pass, then the weight penalties, then the total
         last = n_layers - 1
-        g = grads[last, :b * k_out].reshape((b, k_out))
+        g = matrix(grads[last, :b * k_out], b, k_out)
         if kind >= regression.MSE:
             regression.sample_gradients(kind, output, yv, loss_constants, g)
         else:
@@ -235,26 +235,26 @@ def _batches(native, x, y, labels, sample_weight, order, batch_size, first_batch
             n_in = layer_table[layer, N_IN]
             kw, bw = layer_table[layer, KERNEL], layer_table[layer, BIAS]
             ko = weight_table[kw, OFFSET]
-            kernel = theta[ko:ko + n_in * units].reshape((n_in, units))
-            d_kernel = data[ko:ko + n_in * units].reshape((n_in, units))
+            kernel = matrix(theta[ko:ko + n_in * units], n_in, units)
+            d_kernel = matrix(data[ko:ko + n_in * units], n_in, units)
             bo = weight_table[bw, OFFSET] if bw >= 0 else 0
             d_bias = data[bo:bo + units]
-            z = zs[layer, :b * units].reshape((b, units))
-            a = (zs if activation == dense.LINEAR else acts)[layer, :b * units].reshape((b, units))
-            g = grads[layer, :b * units].reshape((b, units))
+            z = matrix(zs[layer, :b * units], b, units)
+            a = matrix((zs if activation == dense.LINEAR else acts)[layer, :b * units], b, units)
+            g = matrix(grads[layer, :b * units], b, units)
             if activation == dense.LINEAR or (fused and layer == last):
                 dz = g
             else:
-                dz = dzs[layer, :b * units].reshape((b, units))
+                dz = matrix(dzs[layer, :b * units], b, units)
                 dense.activation_backward(activation, z, a, g, dz, t1, r1)
             if layer > 0:
                 below = layer_table[layer - 1, UNITS]
                 h = (zs if layer_table[layer - 1, ACTIVATION] == dense.LINEAR else acts)[layer - 1, :b * n_in]
-                dh = grads[layer - 1, :b * below].reshape((b, below))
+                dh = matrix(grads[layer - 1, :b * below], b, below)
             else:
                 h = xb[:b * n_in]
-                dh = grads[0, :0].reshape((0, 0))
-            dense.backward(native, h.reshape((b, n_in)), kernel, dz, d_kernel, d_bias, bw >= 0, dh, layer > 0)
+                dh = matrix(grads[0, :0], 0, 0)
+            dense.backward(native, matrix(h, b, n_in), kernel, dz, d_kernel, d_bias, bw >= 0, dh, layer > 0)
         for w in range(n_weights):
             if weight_table[w, REGULARIZER] != regularizers.NONE:
                 o, s = weight_table[w, OFFSET], weight_table[w, SIZE]

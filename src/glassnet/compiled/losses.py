@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 
 from . import reductions, ufuncs
-from .calls import jit, like
+from .calls import flat, jit, like
 from .dense import sigmoid, softmax
 from .regression import DELTA, HALF_DELTA_SQUARED, HUBER, LOSS_CONSTANTS, MAE, MSE
 
@@ -72,7 +72,7 @@ def sample_losses(native, kind, logits, p, y, labels, sample, t1, t2, t3, t4, r1
     zero: a 1-item array holding 0."""
     b, k = p.shape
     n = b * k
-    pf = p.reshape(n)
+    pf = flat(p)
     one = like(p, 1)
     low, high = like(p, EPSILON), like(p, 1 - EPSILON)
     if kind == BINARY:
@@ -100,7 +100,7 @@ def sample_losses(native, kind, logits, p, y, labels, sample, t1, t2, t3, t4, r1
             for i in range(b):
                 for j in range(k):
                     t1[i * k + j] = y[i, j] * p[i, j]
-            yf = y.reshape(n)
+            yf = flat(y)
             for i in range(b):
                 total_y = like(p, 0) + reductions.pairwise(yf, i * k, k)
                 sample[i] = r3[i] * total_y - (like(p, 0) + reductions.pairwise(t1, i * k, k))
@@ -162,7 +162,7 @@ def sample_gradients(native, kind, fused, logits, p, y, labels, grad, t1, t2, r1
                     inside = v > low and v < high
                     grad[i, j] = ((c - y[i, j]) / (c * (one - c)) if inside else like(p, 0)) / like(p, k)
     elif kind == CATEGORICAL:
-        yf = y.reshape(n)
+        yf = flat(y)
         if logits:
             for i in range(b):
                 total_y = like(p, 0) + reductions.pairwise(yf, i * k, k)
@@ -188,7 +188,7 @@ def sample_gradients(native, kind, fused, logits, p, y, labels, grad, t1, t2, r1
                     grad[i, j] = q[i, j]
                 grad[i, labels[i]] -= one
         else:
-            pf = p.reshape(n)
+            pf = flat(p)
             for i in range(n):
                 t1[i] = _clip(pf[i], low, high)
             for i in range(b):

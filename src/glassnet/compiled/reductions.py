@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from .calls import jit, like, stack_items
+from .calls import flat, jit, like, stack_items
 
 
 @jit
@@ -102,10 +102,10 @@ def total(a):
 @jit
 def row_sums(a, out):
     """``out[:] = a.sum(axis=-1)`` for a C-contiguous (B, K) array."""
-    flat = a.reshape(a.size)
+    items = flat(a)
     k = a.shape[1]
     for i in range(a.shape[0]):
-        out[i] = like(out, 0) + pairwise(flat, i * k, k)
+        out[i] = like(out, 0) + pairwise(items, i * k, k)
 
 
 @jit
@@ -123,7 +123,7 @@ def row_max(z, i):
 def column_sums(a, out):
     """``a.sum(axis=0, out=out)`` for a C-contiguous (B, k) array: pairwise when k = 1, else row by row."""
     if a.shape[1] == 1:
-        out[0] = like(out, 0) + pairwise(a.reshape(a.size), 0, a.shape[0])
+        out[0] = like(out, 0) + pairwise(flat(a), 0, a.shape[0])
         return
     for j in range(a.shape[1]):
         out[j] = like(out, 0)
