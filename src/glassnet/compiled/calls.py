@@ -1,5 +1,5 @@
 """Calls from compiled code into C entry points given as integer addresses (see :mod:`.library`), and the two
-ways the engine's functions are compiled (:func:`jit`, :func:`jit_without_refcounts`).
+ways the engine's functions are compiled (:func:`jit`, :func:`jit_allocating`).
 
 numba bakes a ctypes function's address into the machine code, which forbids caching it across processes; these
 intrinsics instead take the address as an ordinary int64 argument and call through it (LLVM ``inttoptr`` +
@@ -133,7 +133,7 @@ STACK_ITEMS = 64
 def stack_items(typingctx, like):
     """A 1-D array of ``STACK_ITEMS`` uninitialized items of ``like``'s type (an array's dtype, a float, or int64
     for an integer) in the calling function's stack frame, valid until it returns: scratch without allocation,
-    for code compiled without reference counting (:func:`jit_without_refcounts`), which can neither allocate
+    for code compiled without reference counting (:func:`jit`), which can neither allocate
     arrays nor call ``numba.carray`` (an overload returning an array)."""
     item = like.dtype if isinstance(like, types.Array) else like
     if isinstance(item, types.Integer):  # an int argument (perhaps a literal such as 0): int64 items
@@ -221,19 +221,16 @@ JIT = {"cache": True, "error_model": "numpy", "nogil": True}
 
 def jit(function):
     """numba's ``njit`` with the engine's options: cached on disk, NumPy's error model (no division checks, which
-    would also stop vectorization), no fastmath (every operation rounds as NumPy's ufunc does)."""
+    would also stop vectorization), no fastmath (every operation rounds as NumPy's ufunc does) — and without
+    numba's reference counting (its option ``_nrt=False``). With it, every array view and every array handed to
+    another function costs an atomic increment and decrement through a call into numba's runtime: ~40% of a step
+    of the lecture's network, seen with ``perf``. Such code cannot allocate: the one function of the engine that
+    does, ``epoch.run``, is compiled by :func:`jit_allocating`. A numba that drops the option fails the engine's
+    self-check, and training takes the NumPy path."""
+    return numba.njit(**JIT, _nrt=False)(function)
+
+
+def jit_allocating(function):
+    """:func:`jit` with numba's reference counting, for ``epoch.run``: it allocates a run's buffers, then hands
+    them to code compiled by :func:`jit`."""
     return numba.njit(**JIT)(function)
-
-
-def jit_without_refcounts(function):
-    """:func:`jit` for a function that allocates nothing: compiled without numba's reference counting (its
-    private option ``_nrt=False``), as is everything it calls. With it, every array view and every array passed
-    to a helper costs an atomic increment and decrement through a call into numba's runtime: ~3 µs of a ~14 µs
-    step of the lecture's network (measured with perf). A change in numba that drops the option fails the
-    engine's self-check, and training takes the NumPy path."""
-    return numba.njit(**JIT, _nrt=False)(function)
-
-
-def bare(function):
-    """:func:`jit` without numba's reference counting (EXPERIMENT)."""
-    return numba.njit(**JIT, _nrt=False)(function)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dense, losses, optimizers, regression, regularizers
-from .calls import jit, jit_without_refcounts, like, matrix
+from .calls import jit, jit_allocating, like, matrix
 
 # Columns of the per-layer int64 table.
 N_IN, UNITS, KERNEL, BIAS, ACTIVATION = range(5)
@@ -61,7 +61,7 @@ def _finite(array, n):
     return bad == 0
 
 
-@jit
+@jit_allocating
 def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, stop_batch,
         theta, data, penalty, total, slots, slot_index, layer_table, weight_table, weight_constants,
         loss_settings, loss_constants, optimizer_settings, optimizer_constants, clip_setting, learning_rates,
@@ -131,14 +131,14 @@ def run(native, x, y, labels, sample_weight, order, batch_size, first_batch, sto
                     buffers)[0], iterations + done, status
 
 
-@jit_without_refcounts
+@jit
 def _batches(native, x, y, labels, sample_weight, order, batch_size, first_batch, stop_batch,
              theta, data, penalty, total, slots, slot_index, layer_table, weight_table, weight_constants,
              loss_settings, loss_constants, optimizer_settings, optimizer_constants, clip_setting,
              learning_rates, iterations, guard, stage, losses_out, penalties_out, outputs_out,
              buffers):
-    """:func:`run`'s batches in the buffers it allocated: compiled without reference counting, so every view
-    below is free (see :func:`glassnet.compiled.calls.jit_without_refcounts`). With UNDO, a step whose update
+    """:func:`run`'s batches in the buffers it allocated (compiled, as every function it calls, without
+    reference counting: see :func:`glassnet.compiled.calls.jit`). With UNDO, a step whose update
     makes θ or a slot non-finite ends the run *after* that update; :func:`run` puts the state back."""
     layers, batch_buffers, scratch, rows, zero, weights = buffers
     zs, acts, grads, dzs = layers

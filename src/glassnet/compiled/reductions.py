@@ -61,7 +61,7 @@ def pairwise(a, start, n):
     """
     if n <= 128:
         return _block(a, start, n)
-    # The stack lives in this call's frame, uninitialized (no allocation: see calls.jit_without_refcounts); it is
+    # The stack lives in this call's frame, uninitialized (no allocation: see calls.jit); it is
     # 64 deep, and the tree of n < 2**63 items, halved at each level down to 128, at most 57.
     starts = stack_items(start)
     sizes = stack_items(start)
