@@ -88,9 +88,16 @@ class TrainState:
         list) and every trainable weight is still a view of θ (a layer rebuilt or re-used in another model, or a
         weight whose ``value`` was replaced, breaks that; the model then makes a new state). Cheap: the model asks
         on every step, so this reads attributes only."""
-        return len(layers) == len(self.layers) and all(
-            a is b and a.weights is lists for a, b, lists in zip(layers, self.layers, self._weight_lists)) and all(
-                w.value.base is self.theta for w in self.weights)
+        if len(layers) != len(self.layers):
+            return False
+        for a, b, lists in zip(layers, self.layers, self._weight_lists):  # plain loops: no generator per call
+            if a is not b or a.weights is not lists:
+                return False
+        theta = self.theta
+        for weight in self.weights:
+            if weight.value.base is not theta:
+                return False
+        return True
 
     def hand_out(self, penalized: tuple[bool, ...]) -> None:
         """Give each layer its ``grads``: :class:`~glassnet.layers.Gradient` views of ``data`` and ``penalty``
