@@ -61,7 +61,7 @@ def backward(state: TrainState, loss: Loss, from_logits: bool, output: np.ndarra
                 np.copyto(view, parts[name])
         grad = cast(np.ndarray, input_grad)  # None only from the first layer (need_input_grad=False): the last pass
     activity_parts = _backward_activity(state) if state.activity_grads else None
-    deepest_activity = max(state.activity_grads, default=-1)
+    deepest_activity = max(state.activity_grads) if state.activity_grads else -1
     penalized = []
     for index, own in enumerate(state.owners):
         from_layer = activity_parts[index] if activity_parts is not None else _NO_ACTIVITY

@@ -103,9 +103,12 @@ class TrainState:
         """Give each layer its ``grads``: :class:`~glassnet.layers.Gradient` views of ``data`` and ``penalty``
         (``penalty`` None where ``penalized[i]`` is False). Made once per pattern of penalized weights, and again
         if someone replaced a layer's ``grads``."""
-        if self._handed_out is not None and self._handed_out[0] == penalized and all(
-                layer.grads is grads for layer, grads in zip(self.layers, self._handed_out[1])):
-            return
+        if self._handed_out is not None and self._handed_out[0] == penalized:
+            for layer, grads in zip(self.layers, self._handed_out[1]):  # a plain loop: this runs every step
+                if layer.grads is not grads:
+                    break
+            else:
+                return
         handed = [{self.weights[i].name: Gradient(self.data_views[i], self.penalty_views[i] if penalized[i] else None)
                    for i in own} for own in self.owners]
         for layer, grads in zip(self.layers, handed):
