@@ -26,6 +26,11 @@ from .activations import sigmoid, softmax
 from .backend import EPSILON
 from .config import Configurable
 
+# np.sum/np.max/ndarray.mean on an ndarray call these ufunc reductions through a Python wrapper (~1 µs a call, on
+# every training step): the same reductions, called directly.
+_add_reduce, _max_reduce = np.add.reduce, np.maximum.reduce
+_MEAN_IN_PLACE = (np.dtype(np.float32), np.dtype(np.float64))  # the dtypes ndarray.mean sums without promoting
+
 
 class Loss(Configurable):
     """Base class. ``loss(y_true, y_pred, sample_weight=None)`` returns the mean loss L above."""
@@ -94,7 +99,7 @@ class BinaryCrossentropy(Loss):
         if self.from_logits:
             return self.sample_losses_from_logits(y, p)
         p = np.clip(p, EPSILON, 1 - EPSILON)
-        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p), axis=-1)
+        return -row_mean(y * np.log(p) + (1 - y) * np.log(1 - p))
 
     def sample_gradients(self, y, p):
         if self.from_logits:
@@ -104,7 +109,7 @@ class BinaryCrossentropy(Loss):
         return np.where(inside, (pc - y) / (pc * (1 - pc)), 0).astype(p.dtype) / p.shape[-1]
 
     def sample_losses_from_logits(self, y, z):
-        return (np.logaddexp(z.dtype.type(0), z) - z * y).mean(axis=-1)
+        return row_mean(np.logaddexp(z.dtype.type(0), z) - z * y)
 
     def sample_gradients_from_logits(self, y, z, output=None):
         """(σ(z) − y)/K; ``output`` may pass σ(z) already computed by the forward pass."""
@@ -206,7 +211,7 @@ class MeanSquaredError(Loss):
     name = "mean_squared_error"
 
     def sample_losses(self, y, p):
-        return np.mean(np.square(p - y), axis=-1)
+        return row_mean(np.square(p - y))
 
     def sample_gradients(self, y, p):
         return (2 / p.shape[-1]) * (p - y)
@@ -218,7 +223,7 @@ class MeanAbsoluteError(Loss):
     name = "mean_absolute_error"
 
     def sample_losses(self, y, p):
-        return np.mean(np.abs(p - y), axis=-1)
+        return row_mean(np.abs(p - y))
 
     def sample_gradients(self, y, p):
         return np.sign(p - y) / p.shape[-1]
@@ -245,9 +250,24 @@ class Huber(Loss):
         return {"delta": self.delta}
 
 
+def row_mean(values: np.ndarray) -> np.ndarray:
+    """``values.mean(axis=-1)``, by the same two NumPy calls ``ndarray.mean`` makes — the sum over the last axis,
+    then a division by the count (an ``intp``) in place — without its Python wrapper (~2 µs, on every training
+    step). Only float32/float64 rows of a 2-D (or more) array: other dtypes ``ndarray.mean`` promotes first, and
+    a 1-D array's mean is a scalar, so those are left to ``ndarray.mean`` itself.
+
+    >>> row_mean(np.array([[1.0, 2.0], [3.0, 5.0]], dtype=np.float32))
+    array([1.5, 4. ], dtype=float32)
+    """
+    if values.dtype not in _MEAN_IN_PLACE or values.ndim < 2:
+        return values.mean(axis=-1)
+    total = _add_reduce(values, axis=-1)
+    return np.true_divide(total, np.intp(values.shape[-1]), out=total, casting="unsafe")
+
+
 def _logsumexp(z: np.ndarray) -> np.ndarray:
-    top = np.max(z, axis=-1, keepdims=True)
-    return (top + np.log(np.sum(np.exp(z - top), axis=-1, keepdims=True)))[..., 0]
+    top = _max_reduce(z, axis=-1, keepdims=True)
+    return (top + np.log(_add_reduce(np.exp(z - top), axis=-1, keepdims=True)))[..., 0]
 
 
 _BY_NAME: dict[str, type[Loss]] = {

@@ -44,6 +44,7 @@ def backward(state: TrainState, loss: Loss, from_logits: bool, output: np.ndarra
     forward pass already turned into ``output`` = σ(z) or softmax(z): the loss gradient reuses it (the same bits).
     """
     layers = state.layers
+    last = len(layers) - 1
     batch = output.shape[0]
     if from_logits:
         grad = loss.sample_gradients_from_logits(y, last_logits(layers), output)
@@ -51,29 +52,38 @@ def backward(state: TrainState, loss: Loss, from_logits: bool, output: np.ndarra
         grad = loss.sample_gradients(y, output)
     scale = output.dtype.type(1 / batch) if sample_weight is None else (sample_weight / batch)[:, None]
     grad = (grad * scale).astype(output.dtype, copy=False)
-    for index in range(len(layers) - 1, -1, -1):
-        kwargs = {"from_logits": True} if from_logits and index == len(layers) - 1 else {}
-        input_grad, parts = layers[index].backward(grad, need_input_grad=index > 0, out=state.outputs[index],
-                                                   **kwargs)
-        for i in state.owners[index]:  # layers that cannot write in place return new arrays
-            if parts[state.weights[i].name] is not state.data_views[i]:
-                np.copyto(state.data_views[i], parts[state.weights[i].name])
+    for index in range(last, -1, -1):
+        outputs = state.outputs[index]
+        kwargs = _FROM_LOGITS if from_logits and index == last else _NO_OPTIONS
+        input_grad, parts = layers[index].backward(grad, need_input_grad=index > 0, out=outputs, **kwargs)
+        for name, view in outputs.items():  # layers that cannot write in place return new arrays
+            if parts[name] is not view:
+                np.copyto(view, parts[name])
         grad = cast(np.ndarray, input_grad)  # None only from the first layer (need_input_grad=False): the last pass
-    activity_parts = _backward_activity(state)
-    deepest_activity = max(state.activity_grads, default=-1)
+    activity_parts = _backward_activity(state) if state.activity_grads else None
+    deepest_activity = max(state.activity_grads) if state.activity_grads else -1
     penalized = []
-    for index in range(len(layers)):
-        for i in state.owners[index]:
+    for index, own in enumerate(state.owners):
+        from_layer = activity_parts[index] if activity_parts is not None else _NO_ACTIVITY
+        for i in own:
             weight, view = state.weights[i], state.penalty_views[i]
-            from_activity = activity_parts[index].get(weight.name)
-            if weight.regularizer is not None:
-                weight.regularizer.gradient_into(weight.value, view)
+            from_activity = from_layer.get(weight.name)
+            regularizer = weight.regularizer
+            if regularizer is not None:
+                regularizer.gradient_into(weight.value, view)
                 if from_activity is not None:
                     view += from_activity
             elif from_activity is not None:
                 np.copyto(view, from_activity)
-            penalized.append(weight.regularizer is not None or index <= deepest_activity)
+            penalized.append(regularizer is not None or index <= deepest_activity)
     state.hand_out(tuple(penalized))
+
+
+# Made once, not per layer and step: the keyword arguments of a layer's backward (the last layer's under a loss
+# computed from logits, and none), and a layer's activity part when no activity penalty is set. Read only.
+_FROM_LOGITS: dict[str, bool] = {"from_logits": True}
+_NO_OPTIONS: dict[str, bool] = {}
+_NO_ACTIVITY: dict[str, np.ndarray] = {}
 
 
 def _backward_activity(state: TrainState) -> list[dict[str, np.ndarray]]:

@@ -13,9 +13,10 @@ A failed check raises :class:`~glassnet.errors.NonFiniteError` naming the part, 
 its step count, from :class:`StepBackup` — so nothing is lost and a later ``fit`` starts from finite state, then
 raises or warns as ``on_nonfinite`` says.
 
-The checks use one sum per array (θ, and the optimizer's one block of slots): a sum is finite exactly when
-every entry is, except for an overflow of a sum of ~1e38-sized finite values, in which case the per-entry check
-runs and decides.
+The checks use one dot product Σx² per array (θ, the gradient buffers, and the optimizer's one block of slots):
+it is finite exactly when every entry is, except when the squares of finite values overflow (entries beyond
+~1e19 in float32), in which case the per-entry check runs and decides. The checks only read: no number of the
+step depends on how they are made.
 """
 
 from __future__ import annotations
@@ -32,14 +33,21 @@ if TYPE_CHECKING:
     from .state import TrainState
 
 ON_NONFINITE = ("raise", "warn", "ignore")
-_add_reduce = np.add.reduce
 
 
 def all_finite(array: np.ndarray) -> bool:
-    """True when every entry of ``array`` is finite: one sum (``np.add.reduce`` over all axes, without
-    ``ndarray.sum``'s Python wrapper: this runs several times per step), and the per-entry check only when that
-    sum is not finite."""
-    if math.isfinite(_add_reduce(array, axis=None)):
+    """True when every entry of ``array`` is finite: one BLAS dot product Σx² (NaN or ±inf in any entry makes it
+    NaN or +inf; 2-3× faster than a pairwise sum, and this runs five times per step), and the per-entry check
+    only when that is not finite. Squares that overflow raise NumPy's overflow warning: ``fit`` runs the checks
+    under ``np.errstate(over="ignore")``.
+
+    >>> huge = np.array([3e19], dtype=np.float32)  # finite, but its square overflows: the per-entry check decides
+    >>> with np.errstate(over="ignore"):
+    ...     all_finite(np.array([1.0, -2.0])), all_finite(np.array([1.0, np.inf])), all_finite(huge)
+    (True, False, True)
+    """
+    flat = array.reshape(-1)
+    if math.isfinite(np.dot(flat, flat)):
         return True
     return bool(np.isfinite(array).all())
 

@@ -88,17 +88,27 @@ class TrainState:
         list) and every trainable weight is still a view of θ (a layer rebuilt or re-used in another model, or a
         weight whose ``value`` was replaced, breaks that; the model then makes a new state). Cheap: the model asks
         on every step, so this reads attributes only."""
-        return len(layers) == len(self.layers) and all(
-            a is b and a.weights is lists for a, b, lists in zip(layers, self.layers, self._weight_lists)) and all(
-                w.value.base is self.theta for w in self.weights)
+        if len(layers) != len(self.layers):
+            return False
+        for a, b, lists in zip(layers, self.layers, self._weight_lists):  # plain loops: no generator per call
+            if a is not b or a.weights is not lists:
+                return False
+        theta = self.theta
+        for weight in self.weights:
+            if weight.value.base is not theta:
+                return False
+        return True
 
     def hand_out(self, penalized: tuple[bool, ...]) -> None:
         """Give each layer its ``grads``: :class:`~glassnet.layers.Gradient` views of ``data`` and ``penalty``
         (``penalty`` None where ``penalized[i]`` is False). Made once per pattern of penalized weights, and again
         if someone replaced a layer's ``grads``."""
-        if self._handed_out is not None and self._handed_out[0] == penalized and all(
-                layer.grads is grads for layer, grads in zip(self.layers, self._handed_out[1])):
-            return
+        if self._handed_out is not None and self._handed_out[0] == penalized:
+            for layer, grads in zip(self.layers, self._handed_out[1]):  # a plain loop: this runs every step
+                if layer.grads is not grads:
+                    break
+            else:
+                return
         handed = [{self.weights[i].name: Gradient(self.data_views[i], self.penalty_views[i] if penalized[i] else None)
                    for i in own} for own in self.owners]
         for layer, grads in zip(self.layers, handed):

@@ -126,6 +126,7 @@ class Optimizer(Configurable):
         self._decays: list[bool] = []  # per weight of _weights: does decoupled decay apply (resolved at build)
         self._slots: list[dict[str, np.ndarray]] = []
         self._flat: Any = None  # the model's TrainState when stepping flat
+        self._built_from: Any = None  # the sequence of weights build() was given (identity: ensure_built's fast path)
         self._flat_slots: dict[str, np.ndarray] = {}  # rows of one (slots, θ size) block; {} weight by weight
         self._state_arrays: list[np.ndarray] = []
 
@@ -191,6 +192,7 @@ class Optimizer(Configurable):
         θ when ``state`` is given, else one set per weight. A weight the optimizer already had keeps its state."""
         previous = {id(w): slots for w, slots in zip(self._weights or [], self._slots)}
         self._weights = list(weights)
+        self._built_from = weights
         self._flat = state
         if state is not None:
             # One block, a row per slot: a backup or a finiteness check of all slots is one call.
@@ -216,6 +218,8 @@ class Optimizer(Configurable):
     def ensure_built(self, state: Any) -> None:
         """:meth:`build` for the TrainState ``state`` unless the slots are already its (``fit`` calls it before
         the first step, so that step's backup holds the slots too)."""
+        if state is self._flat and self._built_from is state.weights:  # every step: built from this very tuple
+            return
         if state is not self._flat or not self.is_built_for(state.weights):
             self.build(state.weights, state)
 
@@ -227,7 +231,7 @@ class Optimizer(Configurable):
         lr = self.learning_rate  # checked before anything of the step changes
         np.add(state.data, state.penalty, out=state.total)  # the one place the two parts are added
         self._clip(state.total_views, state.total)
-        self._decay([w.value for w in state.weights], lr)
+        self._decay(state.weights, lr)
         state.theta += self.update_step(state.total, state.theta, self._flat_slots, lr, self.iterations + 1)
         self._finish(state.weights)
 
@@ -242,7 +246,7 @@ class Optimizer(Configurable):
         lr = self.learning_rate
         grads = [np.array(g.total if hasattr(g, "total") else g, dtype=w.value.dtype) for g, w in pairs]
         self._clip(grads)
-        self._decay([w.value for w in weights], lr)
+        self._decay(weights, lr)
         for g, weight, slots in zip(grads, weights, self._slots):
             weight.value += self.update_step(g, weight.value, slots, lr, self.iterations + 1)
         self._finish(weights)
@@ -260,12 +264,14 @@ class Optimizer(Configurable):
             if weight.constraint is not None:
                 weight.value[...] = weight.constraint(weight.value)
 
-    def _decay(self, values: Sequence[np.ndarray], lr: float) -> None:
-        """Decoupled weight decay, in place: w ← w − (w·weight_decay)·lr for each weight it applies to."""
+    def _decay(self, weights: Sequence[Any], lr: float) -> None:
+        """Decoupled weight decay, in place: w ← w − (w·weight_decay)·lr for each weight it applies to (the
+        weights, not a list of their values: without decay, a step builds no list)."""
         if not self.weight_decay:
             return
-        for value, decays in zip(values, self._decays):
+        for weight, decays in zip(weights, self._decays):
             if decays:
+                value = weight.value
                 value -= (value * value.dtype.type(self.weight_decay)) * value.dtype.type(lr)
 
     def decay_step(self, value: np.ndarray, lr: float) -> np.ndarray:
