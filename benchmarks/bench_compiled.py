@@ -32,19 +32,16 @@ from glassnet import L2, Adam, Dense, Sequential
 
 def workloads(scale: float = 1.0) -> dict[str, tuple]:
     """name → (make_model(jit_compile), x, y, batch size, epochs per call); ``scale`` < 1 shrinks the rows."""
-    def s_model(jit: bool) -> Sequential:
-        model = Sequential([Dense(25, "relu", kernel_regularizer=L2(0.01)),
-                            Dense(15, "relu", kernel_regularizer=L2(0.01)),
-                            Dense(1, "sigmoid", kernel_regularizer=L2(0.01))], seed=0)
-        model.compile(Adam(1e-3), "binary_crossentropy", jit_compile=jit)
-        return model
+    def maker(hidden: tuple[int, int], activation: str):
+        """Two hidden layers and a sigmoid output, L2(0.01) on every kernel, Adam(1e-3)."""
+        def make(jit: bool) -> Sequential:
+            model = Sequential([*(Dense(units, activation, kernel_regularizer=L2(0.01)) for units in hidden),
+                                Dense(1, "sigmoid", kernel_regularizer=L2(0.01))], seed=0)
+            model.compile(Adam(1e-3), "binary_crossentropy", jit_compile=jit)
+            return model
+        return make
 
-    def t_model(jit: bool) -> Sequential:
-        model = Sequential([Dense(8, "tanh", kernel_regularizer=L2(0.01)),
-                            Dense(8, "tanh", kernel_regularizer=L2(0.01)),
-                            Dense(1, "sigmoid", kernel_regularizer=L2(0.01))], seed=0)
-        model.compile(Adam(1e-3), "binary_crossentropy", jit_compile=jit)
-        return model
+    s_model, t_model = maker((25, 15), "relu"), maker((8, 8), "tanh")
 
     x, y = synthetic(max(320, int(20_000 * scale)))
     xt, yt = playground(max(50, int(500 * scale)))

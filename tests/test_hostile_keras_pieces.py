@@ -32,6 +32,7 @@ from glassnet import (
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib puts no test folder on the path
 from test_hostile_files import edited, poison  # noqa: E402 - the file editors the other hostile-file tests use
+from test_hostile_keras_files import setter  # noqa: E402 - a change to one place of a Keras config
 
 
 def data(n=64, features=4, seed=0):
@@ -61,14 +62,6 @@ def _metric(key, value):
     return change
 
 
-def _set(path, value):
-    def change(config):
-        target = config
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = value
-    return change
-
 
 HOSTILE_FILES = {
     "negative moving variance": (None, poison("bn/moving_variance", -1.0),
@@ -81,14 +74,14 @@ HOSTILE_FILES = {
     "noise stddev 5": (_layer(2, "stddev", 5.0), None, r"`stddev` must be a number between 0 and 1"),
     "noise seed dropped": (_layer(2, "seed", None), None, r"layer_rngs\[2\]"),
     "flatten with units": (_layer(3, "units", 3), None, r"config.model.layers\[3\].config"),
-    "Nadam beta_1 = 1": (_set(["compile", "optimizer", "config", "beta_1"], 1.0), None, r"`beta_1` must be in"),
+    "Nadam beta_1 = 1": (setter(["compile", "optimizer", "config", "beta_1"], 1.0), None, r"`beta_1` must be in"),
     "AUC 10^12 thresholds": (_metric("num_thresholds", 10**12), None, r"`num_thresholds` must be an integer > 1"),
     "AUC threshold 2": (_metric("thresholds", [0.5, 2.0]), None, r"`thresholds` must be a list of numbers"),
     "AUC curve PRGAIN": (_metric("curve", "PRGAIN"), None, r"`curve` must be one of"),
     "AUC name with a terminal escape": (_metric("name", "auc\x1b[2J"), None, r"metrics\[1\].config.name"),
-    "metric class F1Score": (_set(["compile", "metrics", 1, "class_name"], "F1Score"), None,
+    "metric class F1Score": (setter(["compile", "metrics", 1, "class_name"], "F1Score"), None,
                              r"must be one of glassnet's metric classes"),
-    "metric as a number": (_set(["compile", "metrics", 1], 3), None, r"config.compile.metrics\[1\]"),
+    "metric as a number": (setter(["compile", "metrics", 1], 3), None, r"config.compile.metrics\[1\]"),
 }
 
 
