@@ -22,7 +22,7 @@ from ..layers.base import Layer, Weight, unique_name
 from ..layers.core import Input
 from ..layers.flatten import flat_input
 from ..regularizers.placement import CompileRegularization, install
-from . import engines, loops, step
+from . import compile_options, loops, step
 from .backward import backward as backward_pass
 from .backward import last_logits
 from .engines import EngineChoice
@@ -315,23 +315,12 @@ class Sequential:
         epoch or, at ``fit``, an error naming what it does not support; ``False`` the NumPy path. Both give the
         same bits; ``model.engine`` says which trained the last fit, and why.
         """
-        jit_compile = engines.check_jit_compile(jit_compile)
-        optimizer_obj = optimizers_module.get(optimizer)
-        plan = CompileRegularization.from_arguments(regularizer, regularize_bias, lam, n_samples)
-        if loss is None:
-            raise ValueError("Argument `loss` is required: a name such as 'binary_crossentropy' or a "
-                             "glassnet.losses.Loss. Received: loss=None")
-        loss_obj = losses_module.get(loss)
-        if plan.lam is not None and plan.n_samples is not None:
-            plan = plan.with_training_size(plan.n_samples, loss_obj)
-        if metrics is not None and not isinstance(metrics, (list, tuple)):
-            raise TypeError(f"Argument `metrics` must be a list. Received: metrics={metrics!r}")
         width = self.output_shape_for(self._input_shape)[-1] if self._input_shape is not None else None
-        for spec in metrics or []:  # resolve and check now, so a bad metric fails here, not in fit
-            metrics_module.get(spec, loss_obj, width).check(loss_obj, width)
-        self.optimizer, self.loss, self._metric_specs = optimizer_obj, loss_obj, list(metrics or [])
-        self.jit_compile = jit_compile
-        self.set_compile_regularization(plan)
+        options = compile_options.resolve(optimizer, loss, metrics, regularizer, regularize_bias, lam, n_samples,
+                                          jit_compile, width)  # every argument checked before anything changes
+        self.optimizer, self.loss, self._metric_specs = options.optimizer, options.loss, options.metrics
+        self.jit_compile = options.jit_compile
+        self.set_compile_regularization(options.regularization)
 
     def set_compile_regularization(self, plan: CompileRegularization) -> None:
         """Install a compile-level regularization plan on every weight (done by compile and, for λ, by fit)."""
